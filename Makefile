@@ -1,0 +1,50 @@
+# The assistant's commands. `make run` and `make test` set everything up
+# themselves: venv, pinned packages, database with demo data, trained model.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup venv db model run test bench clean
+
+help:
+	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
+	@echo "make test   - set up, train if needed, run the test suite"
+	@echo "make bench  - latency, memory, start-up and training figures for this machine"
+
+$(PY):
+	@PYTHON=$$(scripts/find-python.sh) && $$PYTHON -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel "setuptools<71"
+
+$(STAMP): requirements.txt requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(PY) -m pip check
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+db: venv
+	$(PY) -m assistant.cli init-db
+
+model: venv
+	$(PY) -m scripts.model
+
+setup: venv db model
+
+run: setup
+	$(PY) -m scripts.run_all
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m benchmarks.bench_assistant
+
+clean:
+	rm -rf var/ models/*.tar.gz .pytest_cache

@@ -1,0 +1,55 @@
+"""Where is my order, and late, missing or damaged deliveries."""
+from __future__ import annotations
+
+from typing import Text
+
+from rasa_sdk.events import SlotSet
+
+from actions.base import CustomerAction, request_text
+from assistant.orders import describe_status, find_order, normalise_order_number, report_delivery_issue
+
+
+def _order_for_request(tracker, session, customer):
+    """(order, number asked for); the latest order when no number was given."""
+    asked = normalise_order_number(tracker.get_slot("order_number"))
+    return find_order(session, customer.id, asked), asked
+
+
+class ActionCheckOrderStatus(CustomerAction):
+    def name(self) -> Text:
+        return "action_check_order_status"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        order, asked = _order_for_request(tracker, session, customer)
+        if order is None:
+            if asked:
+                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
+            else:
+                dispatcher.utter_message(response="utter_no_orders")
+            return [SlotSet("order_number", None)]
+        dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
+        return [SlotSet("order_number", None)]
+
+
+class ActionReportDeliveryProblem(CustomerAction):
+    def name(self) -> Text:
+        return "action_report_delivery_problem"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        order, asked = _order_for_request(tracker, session, customer)
+        if order is None:
+            if asked:
+                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
+            else:
+                dispatcher.utter_message(response="utter_no_orders")
+            return [SlotSet("order_number", None)]
+        issue = report_delivery_issue(
+            session, customer.id, order, request_text(tracker), conversation_id=tracker.sender_id
+        )
+        dispatcher.utter_message(
+            response="utter_delivery_problem_logged",
+            status_sentence=describe_status(order),
+            ticket_number=issue.ticket_number,
+            next_step=issue.next_step,
+        )
+        return [SlotSet("order_number", None)]

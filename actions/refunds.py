@@ -1,0 +1,92 @@
+"""Asking for a refund, and where a refund is."""
+from __future__ import annotations
+
+from typing import Text
+
+from rasa_sdk.events import SlotSet
+
+from actions.base import CustomerAction, request_text
+from assistant.business import load_policies
+from assistant.dates import say_date
+from assistant.money import format_money
+from assistant.orders import find_order, items_summary, normalise_order_number
+from assistant.refunds import describe_refund, find_refunds, request_refund
+
+
+class ActionRequestRefund(CustomerAction):
+    def name(self) -> Text:
+        return "action_request_refund"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        asked = normalise_order_number(tracker.get_slot("order_number"))
+        order = find_order(session, customer.id, asked)
+        if order is None:
+            if asked:
+                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
+            else:
+                dispatcher.utter_message(response="utter_no_orders")
+            return [SlotSet("order_number", None)]
+        policies = load_policies()
+        outcome = request_refund(
+            session,
+            customer.id,
+            order,
+            reason=request_text(tracker),
+            return_window_days=policies.return_window_days,
+            processing_business_days=policies.refund_processing_business_days,
+        )
+        if outcome.kind == "created":
+            dispatcher.utter_message(
+                response="utter_refund_created",
+                amount=format_money(outcome.refund.amount_cents),
+                order_number=order.number,
+                items=items_summary(order),
+                refund_number=outcome.refund.number,
+                expected_by=say_date(outcome.refund.expected_by),
+            )
+        elif outcome.kind == "existing":
+            dispatcher.utter_message(
+                response="utter_refund_existing",
+                order_number=order.number,
+                refund_sentence=describe_refund(outcome.refund),
+            )
+        elif outcome.kind == "outside_window":
+            dispatcher.utter_message(
+                response="utter_refund_outside_window",
+                order_number=order.number,
+                delivered_on=say_date(order.delivered_on),
+                window_days=policies.return_window_days,
+                deadline=say_date(outcome.deadline),
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_refund_not_delivered",
+                order_number=order.number,
+                status=order.status.replace("_", " "),
+                window_days=policies.return_window_days,
+            )
+        return [SlotSet("order_number", None)]
+
+
+class ActionCheckRefundStatus(CustomerAction):
+    def name(self) -> Text:
+        return "action_check_refund_status"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        number = tracker.get_slot("refund_number")
+        if number:
+            number = "RF-" + number.upper().replace("RF", "").lstrip("-")
+        refunds = find_refunds(session, customer.id, refund_number=number)
+        if not refunds:
+            if number:
+                dispatcher.utter_message(
+                    text=f"I can't find refund {number} on your account. Refund numbers look like RF-12345."
+                )
+            else:
+                dispatcher.utter_message(response="utter_no_refunds")
+            return [SlotSet("refund_number", None)]
+        dispatcher.utter_message(
+            response="utter_refund_status",
+            refund_sentence=" ".join(describe_refund(refund) for refund in refunds),
+        )
+        return [SlotSet("refund_number", None)]

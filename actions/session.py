@@ -1,0 +1,149 @@
+"""Starting a conversation: who the customer is, greeting them, identity checks."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from actions.base import REGISTRY, CustomerAction, identity_events, metadata_customer_id
+from assistant.customers import get_customer, verify_identity
+from assistant.db import session_scope
+from assistant.models import Customer
+from assistant.orders import describe_status, recent_orders
+
+IDENTITY_SLOTS = ("customer_id", "customer_name", "account_email", "account_postcode")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+POSTCODE = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}$")
+MAX_IDENTITY_ATTEMPTS = 3
+
+
+class ActionSessionStart(Action):
+    """Starts a session bound to the customer the channel identified."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        events: List[Dict[Text, Any]] = [SessionStarted()]
+        # The customer stays signed in across sessions; half-filled forms do not.
+        for slot in IDENTITY_SLOTS:
+            if tracker.get_slot(slot) is not None:
+                events.append(SlotSet(slot, tracker.get_slot(slot)))
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        bound = metadata.get("customer_id") if isinstance(metadata, dict) else None
+        if bound:
+            try:
+                with session_scope() as session:
+                    customer = get_customer(session, bound)
+                    if customer is not None:
+                        events.extend(identity_events(customer))
+            except SQLAlchemyError:
+                pass  # the first action that needs the records will say so
+        events.append(SlotSet("session_started_metadata", metadata or None))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionGreetCustomer(CustomerAction):
+    """Greets by name, with the one thing from their records they likely came for."""
+
+    requires_identity = False
+
+    def name(self) -> Text:
+        return "action_greet_customer"
+
+    def answer(self, dispatcher, tracker, domain, session: Session, customer: Optional[Customer]):
+        if customer is None:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        highlight = ""
+        latest = recent_orders(session, customer.id, limit=1)
+        if latest and latest[0].status in ("shipped", "out_for_delivery", "delayed"):
+            highlight = describe_status(latest[0]) + " "
+        dispatcher.utter_message(
+            response="utter_greet_customer", customer_name=customer.first_name, highlight=highlight
+        )
+        return []
+
+
+class IdentitySlots:
+    """Asks for account email and postcode in any form, unless already known.
+
+    Three failed matches end the form: the customer is told a person can help,
+    and no account data is shown.
+    """
+
+    identity_slots = ("account_email", "account_postcode")
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if (tracker.get_slot("identity_attempts") or 0) >= MAX_IDENTITY_ATTEMPTS and not tracker.get_slot(
+            "customer_id"
+        ):
+            return []
+        if tracker.get_slot("customer_id") or metadata_customer_id(tracker):
+            return [slot for slot in domain_slots if slot not in self.identity_slots]
+        return domain_slots
+
+    def validate_account_email(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("customer_id"):
+            return {"account_email": value}
+        match = EMAIL.search(str(value or ""))
+        if not match:
+            dispatcher.utter_message(response="utter_email_not_understood")
+            return {"account_email": None}
+        return {"account_email": match.group(0).lower()}
+
+    def validate_account_postcode(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("customer_id"):
+            return {"account_postcode": value}
+        postcode = str(value or "").strip()
+        if not POSTCODE.match(postcode):
+            dispatcher.utter_message(response="utter_postcode_not_understood")
+            return {"account_postcode": None}
+        email = tracker.get_slot("account_email")
+        try:
+            with session_scope() as session:
+                customer = verify_identity(session, email, postcode)
+                if customer is not None:
+                    dispatcher.utter_message(response="utter_identity_confirmed", customer_name=customer.first_name)
+                    return {e["name"]: e["value"] for e in identity_events(customer)} | {"identity_attempts": 0}
+        except SQLAlchemyError:
+            dispatcher.utter_message(response="utter_systems_unavailable")
+            return {"account_email": None, "account_postcode": None}
+        attempts = (tracker.get_slot("identity_attempts") or 0) + 1
+        if attempts >= MAX_IDENTITY_ATTEMPTS:
+            dispatcher.utter_message(response="utter_identity_failed")
+            return {"identity_attempts": attempts, "account_email": None, "account_postcode": None}
+        dispatcher.utter_message(response="utter_identity_mismatch")
+        return {"identity_attempts": attempts, "account_email": None, "account_postcode": None}
+
+
+class ValidateIdentifyForm(IdentitySlots, FormValidationAction):
+    def name(self) -> Text:
+        return "validate_identify_form"
+
+
+class ActionResumeRequest(Action):
+    """After identification, answers what the customer asked in the first place."""
+
+    def name(self) -> Text:
+        return "action_resume_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        pending = tracker.get_slot("pending_request")
+        events: List[Dict[Text, Any]] = [SlotSet("pending_request", None), SlotSet("identity_attempts", 0)]
+        if not tracker.get_slot("customer_id") or pending not in REGISTRY:
+            return events
+        return events + await REGISTRY[pending]().run(dispatcher, tracker, domain)

@@ -1,0 +1,1 @@
+"""The FastAPI sidecar: customer records for reps, and (later) feedback and scores."""

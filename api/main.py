@@ -1,0 +1,52 @@
+"""The sidecar application: `uvicorn api.main:app`. OpenAPI at /docs."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api import customers
+from assistant.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+app = FastAPI(
+    title="Northwind Home assistant sidecar",
+    description="Customer records for reps; post-chat feedback and CX scores for supervisors.",
+    version="0.1.0",
+)
+app.include_router(customers.router)
+
+
+@app.get("/health", tags=["health"], summary="Liveness and database reachability")
+def health() -> dict:
+    try:
+        with session_scope() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}
+    except SQLAlchemyError:
+        return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = [
+        f"{'.'.join(str(part) for part in e['loc'] if part != 'body')}: {e['msg']}" for e in error.errors()
+    ]
+    return JSONResponse({"detail": "; ".join(problems), "errors": error.errors()}, status_code=422)
+
+
+@app.exception_handler(SQLAlchemyError)
+async def database_error(_request: Request, _error: SQLAlchemyError) -> JSONResponse:
+    logger.exception("database error")
+    return JSONResponse({"detail": "The database is unavailable; please retry shortly."}, status_code=503)
+
+
+@app.exception_handler(Exception)
+async def unexpected_error(_request: Request, _error: Exception) -> JSONResponse:
+    logger.exception("unexpected error")
+    return JSONResponse({"detail": "Something went wrong on our side; it has been logged."}, status_code=500)

@@ -1,0 +1,51 @@
+"""`python -m assistant.cli init-db`: create the tables and load demo data if empty."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.business import BusinessDataError, load_catalog
+from assistant.db import database_url, get_engine, session_scope
+from assistant.demo_data import demo_data_loaded, load_demo_data, sync_catalog
+from assistant.models import Base
+
+
+def init_db(customers: int, seed: int) -> None:
+    engine = get_engine()
+    Base.metadata.create_all(engine)
+    with session_scope() as session:
+        sync_catalog(session, load_catalog())
+    with session_scope() as session:
+        if demo_data_loaded(session):
+            print(f"database ready ({engine.url.render_as_string(hide_password=True)}), demo data already loaded")
+            return
+    with session_scope() as session:
+        counts = load_demo_data(session, seed=seed, customers=customers, today=date.today(), progress=True)
+    print("loaded demo data: " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init-db", help="create tables; load demo data if the database is empty")
+    init.add_argument("--customers", type=int, default=500)
+    init.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "init-db":
+            init_db(args.customers, args.seed)
+    except BusinessDataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(f"error: cannot use the database at DATABASE_URL={database_url()!r}: {error.__class__.__name__}: "
+              f"{str(error.orig if hasattr(error, 'orig') else error).splitlines()[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Dates in the words a customer uses ("today", "tomorrow", "Friday 27 November")."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Optional, Union
+
+
+def say_date(day: Union[date, datetime, None], today: Optional[date] = None) -> str:
+    if day is None:
+        return "an unknown date"
+    if isinstance(day, datetime):
+        day = day.date()
+    today = today or date.today()
+    if day == today:
+        return "today"
+    if day == today + timedelta(days=1):
+        return "tomorrow"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    return f"{day:%A} {day.day} {day:%B}" + ("" if day.year == today.year else f" {day.year}")
+
+
+def add_business_days(start: date, days: int) -> date:
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day

@@ -1,0 +1,53 @@
+"""Hand-off to a human rep: the queue a rep console reads."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.models import Handoff
+
+
+def request_handoff(
+    session: Session, conversation_id: str, customer_id: Optional[str], reason: str
+) -> Handoff:
+    """Queue the conversation for a rep; asking again keeps its place in the queue."""
+    waiting = session.execute(
+        select(Handoff).where(
+            Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep"))
+        )
+    ).scalar_one_or_none()
+    if waiting is not None:
+        return waiting
+    handoff = Handoff(
+        conversation_id=conversation_id,
+        customer_id=customer_id,
+        reason=reason[:60],
+        status="waiting",
+        requested_at=datetime.utcnow(),
+    )
+    session.add(handoff)
+    session.flush()
+    return handoff
+
+
+def queue_position(session: Session, handoff: Handoff) -> int:
+    """1 for the next conversation a rep will pick up."""
+    ahead = session.execute(
+        select(Handoff.id).where(Handoff.status == "waiting", Handoff.requested_at < handoff.requested_at)
+    ).all()
+    return len(ahead) + 1
+
+
+def is_with_rep(session: Session, conversation_id: str) -> bool:
+    """True while the conversation waits for, or is held by, a rep."""
+    return (
+        session.execute(
+            select(Handoff.id).where(
+                Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep"))
+            )
+        ).first()
+        is not None
+    )

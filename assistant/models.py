@@ -1,0 +1,247 @@
+"""SQLAlchemy models of the business: customers and everything they have with us.
+
+Money is stored as integer cents so bills add up exactly. Every column the
+assistant or a dashboard filters on carries an index.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Plan(Base):
+    """A service plan a customer subscribes to (broadband, mobile, TV)."""
+
+    __tablename__ = "plans"
+
+    code = Column(String(40), primary_key=True)
+    name = Column(String(120))
+    kind = Column(String(20), index=True)
+    monthly_price_cents = Column(Integer)
+    speed_mbps = Column(Integer, nullable=True)
+    description = Column(Text, default="")
+
+
+class Product(Base):
+    """A device or accessory sold in the shop."""
+
+    __tablename__ = "products"
+
+    sku = Column(String(40), primary_key=True)
+    name = Column(String(120))
+    category = Column(String(40), index=True)
+    price_cents = Column(Integer)
+
+
+class AddOn(Base):
+    """An add-on service from the catalog (protection plan, extra speed, ...)."""
+
+    __tablename__ = "addons"
+
+    code = Column(String(40), primary_key=True)
+    name = Column(String(120))
+    monthly_price_cents = Column(Integer)
+    description = Column(Text, default="")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(String(20), primary_key=True)
+    first_name = Column(String(60))
+    last_name = Column(String(60))
+    email = Column(String(200), unique=True, index=True)
+    postcode = Column(String(12))
+    region = Column(String(40), index=True)
+    phone = Column(String(30), default="")
+    joined_on = Column(Date, index=True)
+    address = Column(String(200), default="")
+
+    subscriptions = relationship("Subscription", back_populates="customer")
+    orders = relationship("Order", back_populates="customer")
+    bills = relationship("Bill", back_populates="customer")
+    tickets = relationship("Ticket", back_populates="customer")
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Subscription(Base):
+    """A plan or an add-on a customer has (or had, or asked for)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_customer_status", "customer_id", "status"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(ForeignKey("customers.id"))
+    plan_code = Column(ForeignKey("plans.code"), nullable=True)
+    addon_code = Column(ForeignKey("addons.code"), nullable=True)
+    # active | pending | cancelling | cancelled
+    status = Column(String(20), index=True)
+    monthly_price_cents = Column(Integer)
+    started_on = Column(Date)
+    ends_on = Column(Date, nullable=True)
+    cancel_reason = Column(String(60), nullable=True)
+    replaces_id = Column(ForeignKey("subscriptions.id"), nullable=True)
+
+    customer = relationship("Customer", back_populates="subscriptions")
+    plan = relationship("Plan")
+    addon = relationship("AddOn")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    number = Column(String(20), primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    placed_at = Column(DateTime, index=True)
+    # processing | shipped | out_for_delivery | delivered | delayed | lost | cancelled | returned
+    status = Column(String(20), index=True)
+    carrier = Column(String(40), nullable=True)
+    tracking_number = Column(String(40), nullable=True)
+    shipping_method = Column(String(20), default="standard")
+    shipped_on = Column(Date, nullable=True)
+    estimated_delivery = Column(Date, nullable=True)
+    delivered_on = Column(Date, nullable=True)
+    shipping_address = Column(String(200), default="")
+    total_cents = Column(Integer)
+
+    customer = relationship("Customer", back_populates="orders")
+    items = relationship("OrderItem", back_populates="order", order_by="OrderItem.id")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_number = Column(ForeignKey("orders.number"), index=True)
+    sku = Column(ForeignKey("products.sku"))
+    quantity = Column(Integer, default=1)
+    unit_price_cents = Column(Integer)
+
+    order = relationship("Order", back_populates="items")
+    product = relationship("Product")
+
+
+class Bill(Base):
+    __tablename__ = "bills"
+    __table_args__ = (Index("ix_bills_customer_period", "customer_id", "period_start"),)
+
+    number = Column(String(20), primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"))
+    period_start = Column(Date)
+    period_end = Column(Date)
+    issued_on = Column(Date)
+    due_on = Column(Date)
+    total_cents = Column(Integer)
+    # paid | due | overdue
+    status = Column(String(20), index=True)
+
+    customer = relationship("Customer", back_populates="bills")
+    lines = relationship("BillLine", back_populates="bill", order_by="BillLine.id")
+
+
+class BillLine(Base):
+    """One line of a bill. `code` identifies the same charge across bills."""
+
+    __tablename__ = "bill_lines"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    bill_number = Column(ForeignKey("bills.number"), index=True)
+    code = Column(String(60))
+    description = Column(String(200))
+    amount_cents = Column(Integer)
+
+    bill = relationship("Bill", back_populates="lines")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    bill_number = Column(ForeignKey("bills.number"), nullable=True)
+    amount_cents = Column(Integer)
+    method = Column(String(30))
+    # succeeded | failed | pending
+    status = Column(String(20), index=True)
+    attempted_at = Column(DateTime, index=True)
+    failure_reason = Column(String(120), nullable=True)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    number = Column(String(20), primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    order_number = Column(ForeignKey("orders.number"), nullable=True)
+    amount_cents = Column(Integer)
+    reason = Column(String(120))
+    # requested | approved | paid | rejected
+    status = Column(String(20), index=True)
+    requested_at = Column(DateTime, index=True)
+    expected_by = Column(Date, nullable=True)
+    resolved_on = Column(Date, nullable=True)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    number = Column(String(20), primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    order_number = Column(ForeignKey("orders.number"), nullable=True)
+    # delivery | billing | technical | complaint | account | payment | other
+    category = Column(String(30), index=True)
+    subject = Column(String(200))
+    details = Column(Text, default="")
+    # open | pending | resolved | closed
+    status = Column(String(20), index=True)
+    priority = Column(String(10), default="normal")
+    created_at = Column(DateTime, index=True)
+    updated_at = Column(DateTime)
+    conversation_id = Column(String(120), nullable=True, index=True)
+
+    customer = relationship("Customer", back_populates="tickets")
+
+
+class Handoff(Base):
+    """A conversation handed to a human rep."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(120), index=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=True)
+    reason = Column(String(60))
+    # waiting | with_rep | returned | resolved
+    status = Column(String(20), index=True)
+    requested_at = Column(DateTime, index=True)
+    rep_id = Column(String(40), nullable=True)
+
+
+class DemoDataMarker(Base):
+    """Records that (and how) demo data was loaded, so loading is idempotent."""
+
+    __tablename__ = "demo_data"
+    __table_args__ = (UniqueConstraint("seed"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    seed = Column(Integer)
+    customers = Column(Integer)
+    today = Column(Date)
+    loaded_at = Column(DateTime)
+    complete = Column(Boolean, default=False)

@@ -1,0 +1,183 @@
+"""Plans: what a customer has, changing it, and cancelling without a trap.
+
+A cancellation asks for the reason, may offer ONE alternative that fits that
+reason, and then does what the customer asked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from assistant.models import Plan, Subscription
+from assistant.money import format_money
+from assistant.tickets import open_ticket
+
+CANCEL_REASONS = ("price", "moving", "service_quality", "not_using", "switching_provider", "other")
+NOTICE_DAYS = 30
+
+
+def current_plans(session: Session, customer_id: str) -> List[Subscription]:
+    """Active plan subscriptions (not add-ons), broadband first."""
+    subs = session.execute(
+        select(Subscription)
+        .where(
+            Subscription.customer_id == customer_id,
+            Subscription.plan_code.is_not(None),
+            Subscription.status.in_(("active", "cancelling")),
+        )
+        .options(selectinload(Subscription.plan))
+    ).scalars()
+    order = {"broadband": 0, "mobile": 1, "tv": 2}
+    return sorted(subs, key=lambda sub: order.get(sub.plan.kind, 9))
+
+
+def main_plan(session: Session, customer_id: str) -> Optional[Subscription]:
+    plans = current_plans(session, customer_id)
+    return plans[0] if plans else None
+
+
+def plan_options(session: Session, current: Plan) -> List[Plan]:
+    """Other plans of the same kind, cheapest first."""
+    return list(
+        session.execute(
+            select(Plan)
+            .where(Plan.kind == current.kind, Plan.code != current.code)
+            .order_by(Plan.monthly_price_cents)
+        ).scalars()
+    )
+
+
+def next_bill_start(today: date) -> date:
+    return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+@dataclass
+class PlanChange:
+    old: Subscription
+    new: Subscription
+    effective: date
+
+    @property
+    def monthly_delta_cents(self) -> int:
+        return self.new.monthly_price_cents - self.old.monthly_price_cents
+
+
+def change_plan(
+    session: Session, customer_id: str, to_code: str, today: Optional[date] = None
+) -> Optional[PlanChange]:
+    """Schedule a change of the customer's plan of that kind from the next bill.
+
+    Returns None when the customer has no plan of that kind or already has it.
+    """
+    today = today or date.today()
+    target = session.get(Plan, to_code)
+    if target is None:
+        return None
+    current = next(
+        (sub for sub in current_plans(session, customer_id) if sub.plan.kind == target.kind), None
+    )
+    if current is None or current.plan_code == to_code:
+        return None
+    effective = next_bill_start(today)
+    # A change asked for twice replaces the earlier pending one.
+    for pending in session.execute(
+        select(Subscription).where(
+            Subscription.customer_id == customer_id,
+            Subscription.status == "pending",
+            Subscription.replaces_id == current.id,
+        )
+    ).scalars():
+        pending.status = "cancelled"
+        pending.ends_on = today
+    new = Subscription(
+        customer_id=customer_id,
+        plan_code=to_code,
+        status="pending",
+        monthly_price_cents=target.monthly_price_cents,
+        started_on=effective,
+        replaces_id=current.id,
+    )
+    current.ends_on = effective
+    session.add(new)
+    session.flush()
+    return PlanChange(old=current, new=new, effective=effective)
+
+
+@dataclass
+class RetentionOffer:
+    kind: str  # cheaper_plan | home_move | engineer_visit
+    text: str
+    plan_code: Optional[str] = None
+
+
+def retention_offer(
+    session: Session, customer_id: str, reason: str
+) -> Optional[RetentionOffer]:
+    """The one alternative that answers the reason given, or None.
+
+    Nothing is offered to someone who is switching provider or gave no reason:
+    a counter-offer there is pressure, not help.
+    """
+    subscription = main_plan(session, customer_id)
+    if subscription is None:
+        return None
+    plan = subscription.plan
+    if reason in ("price", "not_using"):
+        cheaper = [p for p in plan_options(session, plan) if p.monthly_price_cents < subscription.monthly_price_cents]
+        if not cheaper:
+            return None
+        option = cheaper[0] if reason == "not_using" else cheaper[-1]
+        saving = subscription.monthly_price_cents - option.monthly_price_cents
+        return RetentionOffer(
+            "cheaper_plan",
+            f"switch to {option.name} for {format_money(option.monthly_price_cents)} a month, "
+            f"{format_money(saving)} less than you pay now",
+            plan_code=option.code,
+        )
+    if reason == "moving":
+        return RetentionOffer("home_move", "move your service to your new address at no charge")
+    if reason == "service_quality":
+        return RetentionOffer("engineer_visit", "book a free engineer visit to fix the connection first")
+    return None
+
+
+def accept_retention_offer(
+    session: Session, customer_id: str, offer: RetentionOffer, conversation_id: Optional[str] = None
+) -> str:
+    """Carry out the accepted alternative; returns what was done, for the customer."""
+    if offer.kind == "cheaper_plan" and offer.plan_code:
+        change = change_plan(session, customer_id, offer.plan_code)
+        if change is not None:
+            return f"Done: your plan changes to {change.new.plan.name} from {change.effective:%d %B}."
+    category, subject = {
+        "home_move": ("account", "Home move: keep service at new address"),
+        "engineer_visit": ("technical", "Free engineer visit (retention)"),
+    }.get(offer.kind, ("account", "Retention alternative accepted"))
+    ticket = open_ticket(session, customer_id, category, subject, conversation_id=conversation_id)
+    return f"Done: I've opened {ticket.number} and the team will contact you within one working day to arrange it."
+
+
+@dataclass
+class Cancellation:
+    subscription: Subscription
+    ends_on: date
+
+
+def cancel_main_plan(
+    session: Session, customer_id: str, reason: str, today: Optional[date] = None, notice_days: int = NOTICE_DAYS
+) -> Optional[Cancellation]:
+    today = today or date.today()
+    subscription = main_plan(session, customer_id)
+    if subscription is None:
+        return None
+    if subscription.status == "cancelling" and subscription.ends_on:
+        return Cancellation(subscription, subscription.ends_on)
+    subscription.status = "cancelling"
+    subscription.ends_on = today + timedelta(days=notice_days)
+    subscription.cancel_reason = reason if reason in CANCEL_REASONS else "other"
+    session.flush()
+    return Cancellation(subscription, subscription.ends_on)

@@ -1,0 +1,105 @@
+"""Refunds: whether an order can be refunded, asking for one, and where it is."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.dates import add_business_days, say_date
+from assistant.money import format_money
+from assistant.models import Order, Refund
+
+ACTIVE_REFUND_STATUSES = ("requested", "approved")
+
+
+@dataclass
+class RefundOutcome:
+    # created | existing | outside_window | not_delivered | no_order
+    kind: str
+    order: Optional[Order] = None
+    refund: Optional[Refund] = None
+    deadline: Optional[date] = None
+
+
+def _new_refund_number(session: Session) -> str:
+    while True:
+        number = f"RF-{secrets.randbelow(90000) + 10000}"
+        if session.get(Refund, number) is None:
+            return number
+
+
+def request_refund(
+    session: Session,
+    customer_id: str,
+    order: Optional[Order],
+    reason: str,
+    return_window_days: int,
+    processing_business_days: int,
+    today: Optional[date] = None,
+) -> RefundOutcome:
+    """Create a refund request when the order is inside the return window.
+
+    An order already refunded or being refunded gets its existing refund back,
+    so asking twice never pays twice.
+    """
+    today = today or date.today()
+    if order is None:
+        return RefundOutcome("no_order")
+    existing = session.execute(
+        select(Refund)
+        .where(Refund.customer_id == customer_id, Refund.order_number == order.number)
+        .where(Refund.status != "rejected")
+        .order_by(Refund.requested_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return RefundOutcome("existing", order=order, refund=existing)
+    if order.status in ("lost", "cancelled"):
+        pass  # never delivered: refundable whatever the date
+    elif order.status != "delivered" or order.delivered_on is None:
+        return RefundOutcome("not_delivered", order=order)
+    else:
+        deadline = order.delivered_on + timedelta(days=return_window_days)
+        if today > deadline:
+            return RefundOutcome("outside_window", order=order, deadline=deadline)
+    refund = Refund(
+        number=_new_refund_number(session),
+        customer_id=customer_id,
+        order_number=order.number,
+        amount_cents=order.total_cents,
+        reason=(reason or "customer request")[:120],
+        status="requested",
+        requested_at=datetime.utcnow(),
+        expected_by=add_business_days(today, processing_business_days),
+    )
+    session.add(refund)
+    session.flush()
+    return RefundOutcome("created", order=order, refund=refund)
+
+
+def find_refunds(
+    session: Session, customer_id: str, refund_number: Optional[str] = None, limit: int = 3
+) -> List[Refund]:
+    query = select(Refund).where(Refund.customer_id == customer_id)
+    if refund_number:
+        query = query.where(Refund.number == refund_number)
+    return list(session.execute(query.order_by(Refund.requested_at.desc()).limit(limit)).scalars())
+
+
+def describe_refund(refund: Refund, today: Optional[date] = None) -> str:
+    today = today or date.today()
+    amount = format_money(refund.amount_cents)
+    about = f" for order {refund.order_number}" if refund.order_number else ""
+    if refund.status == "requested":
+        return f"Refund {refund.number}{about} ({amount}) has been requested and is being checked; expect it by {say_date(refund.expected_by, today)}."
+    if refund.status == "approved":
+        return f"Refund {refund.number}{about} ({amount}) is approved and on its way: it should reach your account by {say_date(refund.expected_by, today)}."
+    if refund.status == "paid":
+        return f"Refund {refund.number}{about} ({amount}) was paid {say_date(refund.resolved_on, today)}."
+    if refund.status == "rejected":
+        return f"Refund {refund.number}{about} ({amount}) was not approved."
+    return f"Refund {refund.number}{about} ({amount}) has the status '{refund.status}'."

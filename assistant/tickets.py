@@ -1,0 +1,83 @@
+"""Support tickets: opened by the assistant when something needs a person's work."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.models import Ticket
+
+OPEN_STATUSES = ("open", "pending")
+
+
+def _new_ticket_number(session: Session) -> str:
+    while True:
+        number = f"TKT-{secrets.randbelow(900000) + 100000}"
+        if session.get(Ticket, number) is None:
+            return number
+
+
+def find_open_ticket(
+    session: Session, customer_id: str, category: str, order_number: Optional[str] = None
+) -> Optional[Ticket]:
+    query = select(Ticket).where(
+        Ticket.customer_id == customer_id,
+        Ticket.category == category,
+        Ticket.status.in_(OPEN_STATUSES),
+    )
+    if order_number:
+        query = query.where(Ticket.order_number == order_number)
+    return session.execute(query.order_by(Ticket.created_at.desc()).limit(1)).scalar_one_or_none()
+
+
+def open_ticket(
+    session: Session,
+    customer_id: str,
+    category: str,
+    subject: str,
+    details: str = "",
+    order_number: Optional[str] = None,
+    conversation_id: Optional[str] = None,
+    priority: str = "normal",
+    now: Optional[datetime] = None,
+) -> Ticket:
+    """Open a ticket, or return the open one already about the same thing.
+
+    Asking twice about the same late parcel must not create two tickets.
+    """
+    existing = find_open_ticket(session, customer_id, category, order_number)
+    if existing is not None and (order_number or category == "complaint"):
+        if details and details not in (existing.details or ""):
+            existing.details = f"{existing.details}\n{details}".strip()
+        existing.updated_at = now or datetime.utcnow()
+        return existing
+    now = now or datetime.utcnow()
+    ticket = Ticket(
+        number=_new_ticket_number(session),
+        customer_id=customer_id,
+        order_number=order_number,
+        category=category,
+        subject=subject[:200],
+        details=details[:4000],
+        status="open",
+        priority=priority,
+        created_at=now,
+        updated_at=now,
+        conversation_id=conversation_id,
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def open_tickets(session: Session, customer_id: str) -> list:
+    return list(
+        session.execute(
+            select(Ticket)
+            .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.created_at.desc())
+        ).scalars()
+    )

@@ -1,0 +1,121 @@
+"""Chat channels that bind every message to one customer, and never go silent.
+
+Demo mode (no `ASSISTANT_TOKEN_SECRET`): the page may send
+`metadata: {"customer_id": "C00001"}`. With a secret set, only
+`metadata: {"token": "<signed customer token>"}` is believed; a customer id
+sent in the clear is dropped, so nobody can read another customer's records
+by naming their id.
+
+If a turn produces no reply while the conversation is not with a rep (the
+action server crashed or is down), the customer gets a polite message instead
+of silence.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+
+from assistant.identity import InvalidToken, configured_secret, verify_customer_token
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on our side and I couldn't finish that. "
+    "Please try again in a moment, or say \"agent\" to reach a person."
+)
+
+
+def bind_identity(metadata: Any, secret: Optional[str] = None) -> Dict[str, Any]:
+    """Metadata with a trustworthy `customer_id`, or none at all."""
+    secret = secret if secret is not None else configured_secret()
+    bound: Dict[str, Any] = dict(metadata) if isinstance(metadata, dict) else {}
+    claimed = bound.pop("customer_id", None)
+    token = bound.pop("token", None)
+    if secret:
+        if token:
+            try:
+                bound["customer_id"] = verify_customer_token(str(token), secret)
+            except InvalidToken as error:
+                bound["identity_error"] = str(error)
+    elif isinstance(claimed, str) and CUSTOMER_ID.match(claimed):
+        bound["customer_id"] = claimed
+    return bound
+
+
+def clean_text(text: Optional[Text]) -> Text:
+    """Trimmed, without control characters, at most MAX_MESSAGE_CHARS long."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text or "").strip()
+    return text[:MAX_MESSAGE_CHARS]
+
+
+class _CountingOutput(OutputChannel):
+    """Passes every reply through and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    @classmethod
+    def name(cls) -> Text:
+        return "counting"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+
+def _is_with_rep(conversation_id: Text) -> bool:
+    try:
+        from assistant.db import session_scope
+        from assistant.handoff import is_with_rep
+
+        with session_scope() as session:
+            return is_with_rep(session, conversation_id)
+    except Exception:  # the database may be what failed; say sorry anyway
+        logger.exception("could not check hand-off state of %s", conversation_id)
+        return False
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+    async def handle(message: UserMessage) -> None:
+        message.text = clean_text(message.text)
+        message.metadata = bind_identity(message.metadata)
+        counting = _CountingOutput(message.output_channel)
+        message.output_channel = counting
+        try:
+            await on_new_message(message)
+        except Exception:
+            logger.exception("message from %s failed", message.sender_id)
+        if counting.sent == 0 and message.text and not _is_with_rep(message.sender_id):
+            await counting.inner.send_text_message(message.sender_id, SOMETHING_WENT_WRONG)
+
+    return handle
+
+
+class IdentifiedRestInput(RestInput):
+    """Rasa's REST channel (`/webhooks/rest/webhook`) with identity binding."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message):
+        return super().blueprint(guarded(on_new_message))
+
+
+class IdentifiedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel with identity binding (token in `customData`)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message):
+        return super().blueprint(guarded(on_new_message))

@@ -1,0 +1,75 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model is named after a fingerprint of config.yml, domain.yml and every
+file under data/, so `make run`, `make test` and CI reuse the model until
+one of those changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for name in INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path(root: Path = ROOT) -> Path:
+    return root / "models" / f"assistant-{fingerprint(root)}.tar.gz"
+
+
+def rasa_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def rasa_bin() -> str:
+    return str(Path(sys.executable).parent / "rasa")
+
+
+def train_if_changed() -> Path:
+    target = model_path()
+    if target.exists():
+        print(f"model up to date: {target.relative_to(ROOT)}")
+        return target
+    print("config.yml, domain.yml or data/ changed: training a new model ...", flush=True)
+    started = time.monotonic()
+    subprocess.run(
+        [
+            rasa_bin(), "train",
+            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+            "--out", "models", "--fixed-model-name", target.name[: -len(".tar.gz")],
+        ],
+        cwd=ROOT, env=rasa_env(), check=True,
+    )
+    print(f"trained {target.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    for old in MODELS.glob("assistant-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+if __name__ == "__main__":
+    try:
+        train_if_changed()
+    except subprocess.CalledProcessError as error:
+        sys.exit(f"training failed (exit {error.returncode}); see the output above")

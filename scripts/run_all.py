@@ -1,0 +1,50 @@
+"""`make run`: start the assistant and keep it up until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from scripts.services import build_services, start_all, stop_all
+
+
+def main() -> int:
+    services = build_services()
+    stopping = False
+
+    def request_stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    print("starting the action server, the Rasa server and the sidecar ...", flush=True)
+    try:
+        start_all(services)
+    except (RuntimeError, TimeoutError) as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
+    print(
+        "\nready:\n"
+        "  chat (REST)    POST http://127.0.0.1:5005/webhooks/rest/webhook\n"
+        "  chat (socket)  http://127.0.0.1:5005/socket.io\n"
+        "  actions        http://127.0.0.1:5055/health\n"
+        "  sidecar        http://127.0.0.1:8000/docs\n"
+        "logs in var/log/. Ctrl-C stops all three.",
+        flush=True,
+    )
+    try:
+        while not stopping:
+            for service in services:
+                if service.process.poll() is not None:
+                    print(f"{service.name} stopped unexpectedly; see {service.log_path}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("stopping ...", flush=True)
+        stop_all(services)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
