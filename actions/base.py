@@ -5,10 +5,13 @@
 - one database session per action call;
 - a polite answer, never a stack trace, when the database is unreachable.
 """
+
 from __future__ import annotations
 
+import inspect
 import logging
-from typing import Any, Dict, List, Optional, Text, Type
+from abc import ABCMeta, abstractmethod
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -21,8 +24,6 @@ from assistant.db import session_scope
 from assistant.models import Customer
 
 logger = logging.getLogger(__name__)
-
-REGISTRY: Dict[str, Type["CustomerAction"]] = {}
 
 
 def metadata_customer_id(tracker: Tracker) -> Optional[str]:
@@ -45,21 +46,15 @@ def identity_events(customer: Customer) -> List[Dict[Text, Any]]:
     ]
 
 
-class CustomerAction(Action):
+class CustomerAction(Action, metaclass=ABCMeta):
     """An action that answers from the customer's own records."""
 
     requires_identity = True
     identity_prompt = "utter_need_identity"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        try:
-            REGISTRY[cls().name()] = cls
-        except NotImplementedError:
-            pass
-
+    @abstractmethod
     def name(self) -> Text:
-        raise NotImplementedError
+        """The action's name in domain.yml."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -94,6 +89,7 @@ class CustomerAction(Action):
             return customer
         return get_customer(session, slot) if slot else None
 
+    @abstractmethod
     def answer(
         self,
         dispatcher: CollectingDispatcher,
@@ -102,7 +98,18 @@ class CustomerAction(Action):
         session: Session,
         customer: Optional[Customer],
     ) -> List[Dict[Text, Any]]:
-        raise NotImplementedError
+        """Answer for `customer` (None only when `requires_identity` is False)."""
+
+
+def customer_action(name: Text) -> Optional[CustomerAction]:
+    """The customer action with that name, to resume it after identification."""
+    pending = list(CustomerAction.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not inspect.isabstract(cls) and cls().name() == name:
+            return cls()
+    return None
 
 
 def request_text(tracker: Tracker) -> Text:

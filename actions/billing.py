@@ -1,4 +1,5 @@
 """Why is my bill higher, and payment problems."""
+
 from __future__ import annotations
 
 from typing import Text
@@ -65,8 +66,10 @@ class ActionExplainBill(CustomerAction):
             return []
         delta = comparison.delta_cents
         delta_text = (
-            f"{format_money(abs(delta))} more than" if delta > 0 else f"{format_money(abs(delta))} less than"
-        ) if delta else "the same total as"
+            (f"{format_money(abs(delta))} more than" if delta > 0 else f"{format_money(abs(delta))} less than")
+            if delta
+            else "the same total as"
+        )
         changes_text = "What changed: " + "; ".join(_change_text(c) for c in comparison.changes) + "."
         dispatcher.utter_message(
             response="utter_bill_explained",

@@ -1,4 +1,5 @@
 """Where is my order, and late, missing or damaged deliveries."""
+
 from __future__ import annotations
 
 from typing import Text

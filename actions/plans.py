@@ -1,17 +1,17 @@
 """Changing plan, and cancelling (one fitting alternative, then honour it)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction
 from actions.session import IdentitySlots
-from assistant.customers import get_customer
 from assistant.db import session_scope
-from assistant.money import format_money
 from assistant.models import Plan
+from assistant.money import format_money
 from assistant.plans import (
     CANCEL_REASONS,
     accept_retention_offer,
@@ -81,7 +81,10 @@ class ActionAskConfirmPlanChange(CustomerAction):
                 f"{target.name} is {format_money(target.monthly_price_cents)} a month, {change} than now. "
                 "It would start from your next bill. Shall I make the change?"
             ),
-            buttons=[{"title": "Yes, change it", "payload": "/affirm"}, {"title": "No, keep my plan", "payload": "/deny"}],
+            buttons=[
+                {"title": "Yes, change it", "payload": "/affirm"},
+                {"title": "No, keep my plan", "payload": "/deny"},
+            ],
         )
         return []
 

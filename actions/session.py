@@ -1,4 +1,5 @@
 """Starting a conversation: who the customer is, greeting them, identity checks."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.base import REGISTRY, CustomerAction, identity_events, metadata_customer_id
+from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
 from assistant.customers import get_customer, verify_identity
 from assistant.db import session_scope
 from assistant.models import Customer
@@ -144,6 +145,7 @@ class ActionResumeRequest(Action):
     ) -> List[Dict[Text, Any]]:
         pending = tracker.get_slot("pending_request")
         events: List[Dict[Text, Any]] = [SlotSet("pending_request", None), SlotSet("identity_attempts", 0)]
-        if not tracker.get_slot("customer_id") or pending not in REGISTRY:
+        action = customer_action(pending) if pending else None
+        if not tracker.get_slot("customer_id") or action is None:
             return events
-        return events + await REGISTRY[pending]().run(dispatcher, tracker, domain)
+        return events + await action.run(dispatcher, tracker, domain)

@@ -1,16 +1,17 @@
 """Technical problems, account help, complaints, FAQs, hand-off and fallback."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Text
 
+from assistant.business import load_faq, load_policies
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import CustomerAction, request_text
-from assistant.business import load_faq, load_policies
 from assistant.customers import mask_email
 from assistant.handoff import queue_position, request_handoff
 from assistant.tickets import open_ticket
@@ -130,9 +131,7 @@ class ActionHandoff(CustomerAction):
         if is_open:
             dispatcher.utter_message(response="utter_handoff_open", position=queue_position(session, handoff))
         else:
-            dispatcher.utter_message(
-                response="utter_handoff_closed", next_open=f"{next_open:%A} at {next_open:%H:%M}"
-            )
+            dispatcher.utter_message(response="utter_handoff_closed", next_open=f"{next_open:%A} at {next_open:%H:%M}")
         return [ConversationPaused()]
 
 

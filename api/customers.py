@@ -1,4 +1,5 @@
 """`GET /api/customers/{customer_id}`: one customer's history for a rep."""
+
 from __future__ import annotations
 
 from typing import List, Optional

@@ -1,4 +1,5 @@
 """Dependencies shared by the routers: settings and a database session."""
+
 from __future__ import annotations
 
 from typing import Annotated, Iterator

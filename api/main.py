@@ -1,4 +1,5 @@
 """The sidecar application: `uvicorn api.main:app`. OpenAPI at /docs."""
+
 from __future__ import annotations
 
 import logging
@@ -34,9 +35,7 @@ def health() -> dict:
 
 @app.exception_handler(RequestValidationError)
 async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    problems = [
-        f"{'.'.join(str(part) for part in e['loc'] if part != 'body')}: {e['msg']}" for e in error.errors()
-    ]
+    problems = [f"{'.'.join(str(part) for part in e['loc'] if part != 'body')}: {e['msg']}" for e in error.errors()]
     return JSONResponse({"detail": "; ".join(problems), "errors": error.errors()}, status_code=422)
 
 

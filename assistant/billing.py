@@ -1,4 +1,5 @@
 """Bills and payments: why a bill changed, and what went wrong with a payment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

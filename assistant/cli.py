@@ -1,4 +1,5 @@
 """`python -m assistant.cli init-db`: create the tables and load demo data if empty."""
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,11 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:
-        print(f"error: cannot use the database at DATABASE_URL={database_url()!r}: {error.__class__.__name__}: "
-              f"{str(error.orig if hasattr(error, 'orig') else error).splitlines()[0]}", file=sys.stderr)
+        print(
+            f"error: cannot use the database at DATABASE_URL={database_url()!r}: {error.__class__.__name__}: "
+            f"{str(error.orig if hasattr(error, 'orig') else error).splitlines()[0]}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

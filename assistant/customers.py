@@ -1,4 +1,5 @@
 """Who the customer is: look-ups and identity checks by email and postcode."""
+
 from __future__ import annotations
 
 import re
@@ -32,9 +33,7 @@ def verify_identity(session: Session, email: str, postcode: str) -> Optional[Cus
     email = normalise_email(email)
     if not email or not postcode:
         return None
-    customer = session.execute(
-        select(Customer).where(func.lower(Customer.email) == email)
-    ).scalar_one_or_none()
+    customer = session.execute(select(Customer).where(func.lower(Customer.email) == email)).scalar_one_or_none()
     if customer and normalise_postcode(customer.postcode) == normalise_postcode(postcode):
         return customer
     return None

@@ -1,4 +1,5 @@
 """Dates in the words a customer uses ("today", "tomorrow", "Friday 27 November")."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -5,6 +5,7 @@ The default is a SQLite file under `var/` so the product runs with no server;
 PostgreSQL without a code change. Rasa's tracker store reads the same setting
 (see `connectors/tracker_store.py`), so transcripts live beside the records.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,10 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy import create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "assistant.db"
@@ -48,9 +48,7 @@ def make_engine(url: Optional[str] = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, future=True, connect_args={"check_same_thread": False, "timeout": 5}
-        )
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)

@@ -1,4 +1,5 @@
 """Hand-off to a human rep: the queue a rep console reads."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,14 +11,10 @@ from sqlalchemy.orm import Session
 from assistant.models import Handoff
 
 
-def request_handoff(
-    session: Session, conversation_id: str, customer_id: Optional[str], reason: str
-) -> Handoff:
+def request_handoff(session: Session, conversation_id: str, customer_id: Optional[str], reason: str) -> Handoff:
     """Queue the conversation for a rep; asking again keeps its place in the queue."""
     waiting = session.execute(
-        select(Handoff).where(
-            Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep"))
-        )
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep")))
     ).scalar_one_or_none()
     if waiting is not None:
         return waiting

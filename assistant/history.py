@@ -1,4 +1,5 @@
 """A customer's history in one read: what a rep or the assistant needs to know."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

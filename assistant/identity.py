@@ -5,6 +5,7 @@ token when a secret is configured (`ASSISTANT_TOKEN_SECRET`). The format is
 `<customer_id>.<expires_unix>.<hex HMAC-SHA256>`: short enough for a URL, and
 checkable without a database look-up.
 """
+
 from __future__ import annotations
 
 import hashlib

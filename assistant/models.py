@@ -3,6 +3,7 @@
 Money is stored as integer cents so bills add up exactly. Every column the
 assistant or a dashboard filters on carries an index.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (

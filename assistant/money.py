@@ -1,4 +1,5 @@
 """Money is kept in pence; this turns it into text a customer reads."""
+
 from __future__ import annotations
 
 CURRENCY_SYMBOL = "£"

@@ -1,4 +1,5 @@
 """Orders and deliveries: where an order is, and what to do when it went wrong."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,7 @@ def find_order(session: Session, customer_id: str, order_number: Optional[str]) 
 
 def items_summary(order: Order) -> str:
     names = [
-        (f"{item.quantity} × {item.product.name}" if item.quantity > 1 else item.product.name)
-        for item in order.items
+        (f"{item.quantity} × {item.product.name}" if item.quantity > 1 else item.product.name) for item in order.items
     ]
     if not names:
         return "your items"
@@ -69,9 +69,7 @@ def describe_status(order: Order, today: Optional[date] = None) -> str:
     today = today or date.today()
     what = items_summary(order)
     tracking = (
-        f" with {order.carrier} (tracking {order.tracking_number})"
-        if order.carrier and order.tracking_number
-        else ""
+        f" with {order.carrier} (tracking {order.tracking_number})" if order.carrier and order.tracking_number else ""
     )
     eta = say_date(order.estimated_delivery, today)
     status = order.status
@@ -84,9 +82,7 @@ def describe_status(order: Order, today: Optional[date] = None) -> str:
     if status == "delivered":
         return f"Order {order.number} ({what}) was delivered {say_date(order.delivered_on, today)}."
     if status == "delayed":
-        return (
-            f"Order {order.number} ({what}) is delayed{tracking}: it was due {eta} and has not arrived yet."
-        )
+        return f"Order {order.number} ({what}) is delayed{tracking}: it was due {eta} and has not arrived yet."
     if status == "lost":
         return f"The carrier has reported order {order.number} ({what}) as lost in transit."
     if status == "cancelled":

@@ -3,6 +3,7 @@
 A cancellation asks for the reason, may offer ONE alternative that fits that
 reason, and then does what the customer asked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,9 +45,7 @@ def plan_options(session: Session, current: Plan) -> List[Plan]:
     """Other plans of the same kind, cheapest first."""
     return list(
         session.execute(
-            select(Plan)
-            .where(Plan.kind == current.kind, Plan.code != current.code)
-            .order_by(Plan.monthly_price_cents)
+            select(Plan).where(Plan.kind == current.kind, Plan.code != current.code).order_by(Plan.monthly_price_cents)
         ).scalars()
     )
 
@@ -66,9 +65,7 @@ class PlanChange:
         return self.new.monthly_price_cents - self.old.monthly_price_cents
 
 
-def change_plan(
-    session: Session, customer_id: str, to_code: str, today: Optional[date] = None
-) -> Optional[PlanChange]:
+def change_plan(session: Session, customer_id: str, to_code: str, today: Optional[date] = None) -> Optional[PlanChange]:
     """Schedule a change of the customer's plan of that kind from the next bill.
 
     Returns None when the customer has no plan of that kind or already has it.
@@ -77,9 +74,7 @@ def change_plan(
     target = session.get(Plan, to_code)
     if target is None:
         return None
-    current = next(
-        (sub for sub in current_plans(session, customer_id) if sub.plan.kind == target.kind), None
-    )
+    current = next((sub for sub in current_plans(session, customer_id) if sub.plan.kind == target.kind), None)
     if current is None or current.plan_code == to_code:
         return None
     effective = next_bill_start(today)
@@ -114,9 +109,7 @@ class RetentionOffer:
     plan_code: Optional[str] = None
 
 
-def retention_offer(
-    session: Session, customer_id: str, reason: str
-) -> Optional[RetentionOffer]:
+def retention_offer(session: Session, customer_id: str, reason: str) -> Optional[RetentionOffer]:
     """The one alternative that answers the reason given, or None.
 
     Nothing is offered to someone who is switching provider or gave no reason:

@@ -1,4 +1,5 @@
 """Refunds: whether an order can be refunded, asking for one, and where it is."""
+
 from __future__ import annotations
 
 import secrets
@@ -10,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.dates import add_business_days, say_date
-from assistant.money import format_money
 from assistant.models import Order, Refund
+from assistant.money import format_money
 
 ACTIVE_REFUND_STATUSES = ("requested", "approved")
 

@@ -1,4 +1,5 @@
 """Support tickets: opened by the assistant when something needs a person's work."""
+
 from __future__ import annotations
 
 import secrets

@@ -10,6 +10,7 @@ If a turn produces no reply while the conversation is not with a rep (the
 action server crashed or is down), the customer gets a polite message instead
 of silence.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,9 +27,10 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+EMPTY_MESSAGE = "Your message came through empty. What can I help you with?"
 SOMETHING_WENT_WRONG = (
     "Sorry, something went wrong on our side and I couldn't finish that. "
-    "Please try again in a moment, or say \"agent\" to reach a person."
+    'Please try again in a moment, or say "agent" to reach a person.'
 )
 
 
@@ -87,13 +89,16 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
     async def handle(message: UserMessage) -> None:
         message.text = clean_text(message.text)
         message.metadata = bind_identity(message.metadata)
+        if not message.text:
+            await message.output_channel.send_text_message(message.sender_id, EMPTY_MESSAGE)
+            return
         counting = _CountingOutput(message.output_channel)
         message.output_channel = counting
         try:
             await on_new_message(message)
         except Exception:
             logger.exception("message from %s failed", message.sender_id)
-        if counting.sent == 0 and message.text and not _is_with_rep(message.sender_id):
+        if counting.sent == 0 and not _is_with_rep(message.sender_id):
             await counting.inner.send_text_message(message.sender_id, SOMETHING_WENT_WRONG)
 
     return handle

@@ -3,6 +3,7 @@
 `DATABASE_URL` decides for the app and the tracker store alike (SQLite file
 under var/ by default), so one setting moves both to PostgreSQL.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional

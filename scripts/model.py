@@ -4,6 +4,7 @@ The model is named after a fingerprint of config.yml, domain.yml and every
 file under data/, so `make run`, `make test` and CI reuse the model until
 one of those changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,11 +56,22 @@ def train_if_changed() -> Path:
     started = time.monotonic()
     subprocess.run(
         [
-            rasa_bin(), "train",
-            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-            "--out", "models", "--fixed-model-name", target.name[: -len(".tar.gz")],
+            rasa_bin(),
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            "models",
+            "--fixed-model-name",
+            target.name[: -len(".tar.gz")],
         ],
-        cwd=ROOT, env=rasa_env(), check=True,
+        cwd=ROOT,
+        env=rasa_env(),
+        check=True,
     )
     print(f"trained {target.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     for old in MODELS.glob("assistant-*.tar.gz"):

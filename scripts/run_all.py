@@ -1,4 +1,5 @@
 """`make run`: start the assistant and keep it up until Ctrl-C or SIGTERM."""
+
 from __future__ import annotations
 
 import signal

@@ -3,6 +3,7 @@
 Used by `make run`, by the test session (started once per run) and by the
 benchmarks, so all three start the product the same way.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,11 @@ class Service:
         log = open(self.log_path, "ab")
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env={**rasa_env(), **self.env}, stdout=log, stderr=subprocess.STDOUT,
+            self.command,
+            cwd=ROOT,
+            env={**rasa_env(), **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -74,7 +79,10 @@ class Service:
 
 
 def build_services(
-    rasa_port: int = 5005, actions_port: int = 5055, api_port: int = 8000, model: Optional[Path] = None,
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    api_port: int = 8000,
+    model: Optional[Path] = None,
     extra_env: Optional[Dict[str, str]] = None,
 ) -> List[Service]:
     env = dict(extra_env or {})
@@ -91,9 +99,21 @@ def build_services(
         Service(
             "rasa",
             [
-                rasa_bin(), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(rasa_port),
-                "--model", str(model), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
-                "--cors", "*",
+                rasa_bin(),
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(rasa_port),
+                "--model",
+                str(model),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+                "--cors",
+                "*",
             ],
             f"http://127.0.0.1:{rasa_port}/status",
             env=env,

@@ -1,0 +1,96 @@
+"""Shared fixtures: a demo database, and the real servers started once per run."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Iterator, List, Optional
+
+import httpx
+import pytest
+from assistant.business import load_catalog
+from assistant.demo_data import load_demo_data, sync_catalog
+
+from assistant import db
+from assistant.models import Base
+
+TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
+
+
+def _build_demo_database(url: str) -> None:
+    engine = db.make_engine(url)
+    Base.metadata.create_all(engine)
+    db.use_engine(engine)
+    with db.session_scope() as session:
+        sync_catalog(session, load_catalog())
+    with db.session_scope() as session:
+        load_demo_data(session, seed=7, customers=120, today=date.today())
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A demo database for the whole run (SQLite file, or DATABASE_URL if set to PostgreSQL)."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        url = configured
+        engine = db.make_engine(url)
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
+    _build_demo_database(url)
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+@pytest.fixture
+def session(database_url) -> Iterator:
+    with db.session_scope() as s:
+        yield s
+
+
+class Chat:
+    """Talks to the real Rasa server over its REST channel."""
+
+    def __init__(self, base_url: str) -> None:
+        self.url = f"{base_url}/webhooks/rest/webhook"
+        self.client = httpx.Client(timeout=30)
+
+    def say(
+        self, sender: str, text: str, customer_id: Optional[str] = None, metadata: Optional[dict] = None
+    ) -> List[dict]:
+        body = {"sender": sender, "message": text}
+        meta = dict(metadata or {})
+        if customer_id:
+            meta["customer_id"] = customer_id
+        if meta:
+            body["metadata"] = meta
+        response = self.client.post(self.url, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text(self, sender: str, message: str, customer_id: Optional[str] = None, **kwargs) -> str:
+        return " ".join(m.get("text", "") for m in self.say(sender, message, customer_id, **kwargs))
+
+
+@pytest.fixture(scope="session")
+def stack(database_url):
+    """Rasa server, action server and sidecar on loopback, once per test run."""
+    from scripts.model import train_if_changed
+    from scripts.services import build_services, start_all, stop_all
+
+    model = train_if_changed()
+    services = build_services(model=model, extra_env={"DATABASE_URL": database_url}, **TEST_PORTS)
+    start_all(services, timeout=240)
+    yield {s.name: s for s in services}
+    stop_all(services)
+
+
+@pytest.fixture(scope="session")
+def chat(stack) -> Chat:
+    return Chat(f"http://127.0.0.1:{TEST_PORTS['rasa_port']}")
+
+
+@pytest.fixture(scope="session")
+def sidecar_url(stack) -> str:
+    return f"http://127.0.0.1:{TEST_PORTS['api_port']}"

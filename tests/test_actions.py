@@ -1,0 +1,178 @@
+"""Each custom action through rasa-sdk, with tracker JSON as Rasa sends it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import customer_action
+from actions.session import ActionSessionStart, ValidateIdentifyForm
+from actions.support import ActionRephraseOrHandoff
+from assistant import db
+from assistant.db import PROJECT_ROOT
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+
+
+def make_tracker(
+    text: str = "",
+    intent: str = "",
+    slots: Optional[Dict[str, Any]] = None,
+    metadata: Optional[Dict[str, Any]] = None,
+    entities: Optional[List[dict]] = None,
+    events: Optional[List[dict]] = None,
+    sender: str = "unit-test",
+) -> Tracker:
+    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots.update(slots or {})
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
+    user_event = {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": all_slots,
+            "latest_message": latest,
+            "events": (events or []) + [user_event],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+def run(action_name: str, tracker: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(customer_action(action_name).run(dispatcher, tracker, DOMAIN))
+    return dispatcher.messages, events
+
+
+def templates(messages) -> List[str]:
+    return [m.get("response") for m in messages]
+
+
+def test_every_custom_action_in_the_domain_is_implemented():
+    from rasa_sdk.executor import ActionExecutor
+
+    import actions  # noqa: F401  (registers)
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    declared = [a for a in DOMAIN["actions"]]
+    missing = [name for name in declared if name not in executor.actions]
+    assert missing == []
+
+
+def test_order_status_uses_the_customer_from_metadata(database_url):
+    messages, events = run(
+        "action_check_order_status",
+        make_tracker("where is my order", "track_order", metadata={"customer_id": "C00001"}),
+    )
+    assert templates(messages) == ["utter_order_status"]
+    assert "ORD-100001" in messages[0]["status_sentence"]
+    assert {"event": "slot", "timestamp": None, "name": "customer_id", "value": "C00001"} in events
+
+
+def test_unknown_customer_is_asked_to_identify_and_request_is_remembered(database_url):
+    messages, events = run("action_check_order_status", make_tracker("where is my order", "track_order"))
+    assert templates(messages) == ["utter_need_identity"]
+    assert any(e.get("name") == "pending_request" and e.get("value") == "action_check_order_status" for e in events)
+    assert any(e.get("event") == "followup" and e.get("name") == "identify_form" for e in events)
+
+
+def test_foreign_order_number_is_not_found(database_url):
+    tracker = make_tracker("ORD-100001", "track_order", slots={"customer_id": "C00002", "order_number": "ORD-100001"})
+    messages, _ = run("action_check_order_status", tracker)
+    assert templates(messages) == ["utter_order_not_found"]
+
+
+def test_bill_explanation_amounts(database_url):
+    messages, _ = run(
+        "action_explain_bill", make_tracker("why is my bill up", "explain_bill", slots={"customer_id": "C00001"})
+    )
+    assert templates(messages) == ["utter_bill_explained"]
+    assert messages[0]["delta_text"].startswith("£8.50 more")
+    assert "£2.50" in messages[0]["changes_text"] and "£6.00" in messages[0]["changes_text"]
+
+
+def test_refund_status(database_url):
+    messages, _ = run(
+        "action_check_refund_status", make_tracker("my refund?", "refund_status", slots={"customer_id": "C00001"})
+    )
+    assert "RF-10001" in messages[0]["refund_sentence"]
+
+
+def test_payment_problem_names_the_failure(database_url):
+    messages, _ = run(
+        "action_check_payment_problem",
+        make_tracker("payment failed", "payment_problem", slots={"customer_id": "C00002"}),
+    )
+    assert templates(messages) == ["utter_payment_failed"]
+    assert messages[0]["failure_reason"] == "card expired"
+
+
+def test_session_start_binds_the_customer_from_metadata(database_url):
+    tracker = make_tracker(slots={"session_started_metadata": {"customer_id": "C00001"}})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionSessionStart().run(dispatcher, tracker, DOMAIN))
+    values = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert values["customer_id"] == "C00001" and values["account_email"] == "jane.doe@example.com"
+    assert events[0]["event"] == "session_started" and events[-1]["name"] == "action_listen"
+
+
+def test_identity_needs_email_and_postcode_to_match(database_url):
+    form = ValidateIdentifyForm()
+    tracker = make_tracker(slots={"account_email": "jane.doe@example.com"})
+    dispatcher = CollectingDispatcher()
+    wrong = form.validate_account_postcode("M1 1AA", dispatcher, tracker, DOMAIN)
+    assert wrong["account_email"] is None and wrong["identity_attempts"] == 1
+    right = form.validate_account_postcode("ls14ap", CollectingDispatcher(), tracker, DOMAIN)
+    assert right["customer_id"] == "C00001"
+
+
+def test_third_identity_failure_ends_the_form(database_url):
+    form = ValidateIdentifyForm()
+    tracker = make_tracker(slots={"account_email": "jane.doe@example.com", "identity_attempts": 2})
+    dispatcher = CollectingDispatcher()
+    form.validate_account_postcode("M1 1AA", dispatcher, tracker, DOMAIN)
+    assert templates(dispatcher.messages) == ["utter_identity_failed"]
+    tracker.slots["identity_attempts"] = 3
+    assert asyncio.run(form.required_slots(["account_email", "account_postcode"], dispatcher, tracker, DOMAIN)) == []
+
+
+def test_fallback_asks_to_rephrase_then_offers_a_human():
+    first = make_tracker("zzz", "nlu_fallback")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRephraseOrHandoff().run(dispatcher, first, DOMAIN))
+    assert templates(dispatcher.messages) == ["utter_rephrase"]
+    earlier = [
+        {"event": "user", "text": "qqq", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "action", "name": "action_rephrase_or_handoff"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    second = make_tracker("zzz", "nlu_fallback", events=earlier)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRephraseOrHandoff().run(dispatcher, second, DOMAIN))
+    assert templates(dispatcher.messages) == ["utter_offer_human"]
+
+
+def test_database_down_gives_a_polite_reply(database_url):
+    broken = db.make_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    working = db.get_engine()
+    db.use_engine(broken)
+    try:
+        messages, events = run(
+            "action_explain_bill", make_tracker("bill", "explain_bill", slots={"customer_id": "C00001"})
+        )
+    finally:
+        db.use_engine(working)
+    assert templates(messages) == ["utter_systems_unavailable"] and events == []

@@ -1,0 +1,147 @@
+"""End to end: the trained Rasa server, the action server and a real database.
+
+Each test holds a conversation over the REST channel and checks that the
+replies carry the right facts from the customer's own records.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from assistant.models import Handoff, Subscription, Ticket
+
+JANE, SAM = "C00001", "C00002"
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def test_where_is_my_order_answers_with_the_status_from_the_record(chat):
+    sender = new_sender()
+    assert "Jane" in chat.text(sender, "hi", JANE)
+    reply = chat.text(sender, "where is my order?", JANE)
+    assert "ORD-100001" in reply and "out for delivery" in reply
+
+
+def test_order_by_number_and_another_customers_number_is_not_disclosed(chat):
+    sender = new_sender()
+    reply = chat.text(sender, "what's the status of order ORD-100003", SAM)
+    assert "ORD-100003" in reply and "delayed" in reply
+    foreign = chat.text(sender, "and where is ORD-100001?", SAM)
+    assert "can't find" in foreign
+    assert "out for delivery" not in foreign and "Jane" not in foreign
+
+
+def test_bill_explanation_names_the_changed_lines_and_the_difference(chat):
+    reply = chat.text(new_sender(), "why is my bill higher this month?", JANE)
+    assert "£8.50 more" in reply
+    assert "£2.50" in reply and "£6.00" in reply
+
+
+def test_refund_status_from_the_record(chat):
+    reply = chat.text(new_sender(), "where is my refund", JANE)
+    assert "RF-10001" in reply and "approved" in reply
+
+
+def test_refund_request_inside_the_return_window_creates_one_refund(chat, session):
+    sender = new_sender()
+    first = chat.text(sender, "I want a refund for order ORD-100004", "C00003")
+    assert "RF-" in first and "ORD-100004" in first
+    again = chat.text(sender, "please refund ORD-100004", "C00003")
+    assert "already a refund" in again
+
+
+def test_anonymous_customer_is_identified_by_email_and_postcode_then_answered(chat):
+    sender = new_sender()
+    ask = chat.text(sender, "where is my parcel")
+    assert "email" in ask.lower()
+    assert "postcode" in chat.text(sender, "jane.doe@example.com").lower()
+    reply = chat.text(sender, "LS1 4AP")
+    assert "found your account" in reply and "ORD-100001" in reply
+
+
+def test_wrong_postcode_discloses_nothing(chat):
+    sender = new_sender()
+    chat.text(sender, "where is my order")
+    chat.text(sender, "jane.doe@example.com")
+    reply = chat.text(sender, "M1 1AA")
+    assert "couldn't match" in reply and "ORD-" not in reply
+
+
+def test_delivery_problem_opens_a_ticket(chat, session):
+    reply = chat.text(new_sender(), "my order ORD-100003 is late, it still hasn't come", SAM)
+    assert "TKT-" in reply
+    ticket_number = reply[reply.index("TKT-") : reply.index("TKT-") + 10]
+    ticket = session.get(Ticket, ticket_number)
+    assert ticket is not None and ticket.order_number == "ORD-100003" and ticket.customer_id == SAM
+
+
+def test_payment_problem_explains_the_failed_payment(chat):
+    reply = chat.text(new_sender(), "my payment failed", SAM)
+    assert "card expired" in reply
+
+
+def test_cancellation_offers_one_fitting_alternative_then_honours_no(chat, session):
+    sender = new_sender()
+    ask = chat.say(sender, "I want to cancel my broadband", "C00004")
+    assert any(m.get("buttons") for m in ask)
+    offer = chat.text(sender, '/inform{"cancel_reason": "moving"}', "C00004")
+    assert "new address" in offer
+    done = chat.text(sender, "/deny", "C00004")
+    assert "cancelled" in done
+    subscription = (
+        session.execute(
+            select(Subscription).where(Subscription.customer_id == "C00004", Subscription.status == "cancelling")
+        )
+        .scalars()
+        .first()
+    )
+    assert subscription is not None and subscription.cancel_reason == "moving"
+
+
+def test_complaint_is_acknowledged_with_a_ticket_and_no_selling(chat):
+    reply = chat.text(new_sender(), "I want to make a formal complaint, your service has been terrible", "C00003")
+    assert "TKT-" in reply and "sorry" in reply.lower()
+    assert "£" not in reply
+
+
+def test_hand_off_marks_the_conversation_and_the_bot_stays_silent(chat, session):
+    sender = new_sender()
+    reply = chat.text(sender, "I want to talk to a real person", JANE)
+    assert "queue" in reply or "offline" in reply
+    assert chat.say(sender, "hello? anyone there?", JANE) == []
+    handoff = session.execute(select(Handoff).where(Handoff.conversation_id == sender)).scalar_one()
+    assert handoff.status == "waiting" and handoff.customer_id == JANE
+
+
+def test_two_misses_in_a_row_offer_a_human(chat):
+    sender = new_sender()
+    first = chat.text(sender, "what's the weather like on mars", JANE)
+    assert "rephrase" in first.lower() or "another way" in first.lower()
+    second = chat.say(sender, "blorp zzkx qwv", JANE)
+    assert any("person" in m.get("text", "") for m in second)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "x" * 10_000,
+        "😡😡😡📦❓",
+        "¿Dónde está mi pedido? Lo pedí hace una semana.",
+        "'; DROP TABLE customers; --",
+        "ORD-999999",
+    ],
+)
+def test_bad_input_gets_a_polite_reply_and_the_conversation_goes_on(chat, message):
+    sender = new_sender()
+    replies = chat.say(sender, message, JANE)
+    text = " ".join(m.get("text", "") for m in replies)
+    assert "Traceback" not in text and "Error" not in text
+    assert text.strip(), "every message gets a reply"
+    follow_up = chat.text(sender, "where is my order", JANE)
+    assert "ORD-100001" in follow_up

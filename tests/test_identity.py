@@ -1,0 +1,71 @@
+"""Signed customer tokens, and what the chat channels believe about identity."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.identity import InvalidToken, mint_customer_token, verify_customer_token
+from connectors.channels import MAX_MESSAGE_CHARS, bind_identity, clean_text
+
+SECRET = "s3cret-for-tests"
+
+
+def test_token_round_trip():
+    token = mint_customer_token("C00001", SECRET, ttl_seconds=60, now=1_000)
+    assert verify_customer_token(token, SECRET, now=1_030) == "C00001"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t.replace("C00001", "C00002"),  # another customer
+        lambda t: t[:-1] + ("0" if t[-1] != "0" else "1"),  # forged signature
+        lambda t: "garbage",
+        lambda t: "",
+    ],
+)
+def test_forged_or_malformed_tokens_are_refused(tamper):
+    token = mint_customer_token("C00001", SECRET, now=1_000)
+    with pytest.raises(InvalidToken):
+        verify_customer_token(tamper(token), SECRET, now=1_000)
+
+
+def test_expired_token_is_refused():
+    token = mint_customer_token("C00001", SECRET, ttl_seconds=60, now=1_000)
+    with pytest.raises(InvalidToken, match="expired"):
+        verify_customer_token(token, SECRET, now=1_061)
+
+
+def test_token_signed_with_another_secret_is_refused():
+    token = mint_customer_token("C00001", "other-secret")
+    with pytest.raises(InvalidToken):
+        verify_customer_token(token, SECRET)
+
+
+def test_demo_mode_takes_the_customer_id_from_metadata():
+    assert bind_identity({"customer_id": "C00001", "page": "x"}, secret="") == {"customer_id": "C00001", "page": "x"}
+
+
+def test_demo_mode_ignores_an_odd_customer_id():
+    assert "customer_id" not in bind_identity({"customer_id": "C1; DROP TABLE"}, secret="")
+
+
+def test_with_a_secret_a_bare_customer_id_is_ignored():
+    assert "customer_id" not in bind_identity({"customer_id": "C00001"}, secret=SECRET)
+
+
+def test_with_a_secret_a_valid_token_binds_the_customer():
+    token = mint_customer_token("C00002", SECRET)
+    bound = bind_identity({"token": token, "customer_id": "C00001"}, secret=SECRET)
+    assert bound == {"customer_id": "C00002"}
+
+
+def test_with_a_secret_a_bad_token_binds_nobody():
+    bound = bind_identity({"token": "C00001.99999999999.deadbeef"}, secret=SECRET)
+    assert "customer_id" not in bound and bound["identity_error"] == "bad signature"
+
+
+def test_messages_are_trimmed_and_capped():
+    assert clean_text("  hi\x00 there \n") == "hi  there"
+    assert len(clean_text("x" * 10_000)) == MAX_MESSAGE_CHARS
+    assert clean_text(None) == ""
