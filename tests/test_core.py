@@ -1,0 +1,197 @@
+"""The customer-history queries and business rules in assistant/, without Rasa."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from assistant.billing import compare_bills, explain_latest_bill, payment_situation
+from assistant.customers import mask_email, verify_identity
+from assistant.history import customer_history, history_as_dict
+from assistant.models import Bill, BillLine, Order, Payment, Subscription
+from assistant.orders import classify_delivery_issue, describe_status, find_order, normalise_order_number
+from assistant.plans import cancel_main_plan, change_plan, retention_offer
+from assistant.refunds import request_refund
+from assistant.tickets import open_ticket
+
+TODAY = date.today()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("ORD-482913", "ORD-482913"), ("ord482913", "ORD-482913"), ("#482913", "ORD-482913"), ("no number", None)],
+)
+def test_order_numbers_are_normalised(text, expected):
+    assert normalise_order_number(text) == expected
+
+
+def test_orders_are_scoped_to_their_customer(session):
+    assert find_order(session, "C00001", "ORD-100001").number == "ORD-100001"
+    assert find_order(session, "C00002", "ORD-100001") is None
+
+
+def test_latest_order_when_no_number_is_given(session):
+    latest = find_order(session, "C00001", None)
+    placed = (
+        session.execute(select(Order.placed_at).where(Order.customer_id == "C00001").order_by(Order.placed_at.desc()))
+        .scalars()
+        .first()
+    )
+    assert latest.placed_at == placed
+
+
+@pytest.mark.parametrize(
+    "status, words",
+    [
+        ("processing", "being prepared"),
+        ("shipped", "has shipped"),
+        ("out_for_delivery", "out for delivery"),
+        ("delivered", "was delivered"),
+        ("delayed", "is delayed"),
+        ("lost", "lost in transit"),
+        ("cancelled", "was cancelled"),
+        ("returned", "was returned"),
+    ],
+)
+def test_every_order_status_is_described_from_the_record(session, status, words):
+    order = session.execute(select(Order).where(Order.status == status).limit(1)).scalars().first()
+    assert order is not None, f"demo data has an order with status {status}"
+    sentence = describe_status(order, TODAY)
+    assert order.number in sentence and words in sentence
+
+
+def test_delivery_issue_uses_the_customers_words_then_the_record(session):
+    delayed = find_order(session, "C00002", "ORD-100003")
+    assert classify_delivery_issue("the box came smashed", delayed, TODAY) == "damaged"
+    assert classify_delivery_issue("it never arrived", delayed, TODAY) == "late"
+    assert classify_delivery_issue("help", delayed, TODAY) == "late"
+
+
+def test_bill_comparison_explains_the_whole_difference(session):
+    comparison = explain_latest_bill(session, "C00001")
+    assert comparison.delta_cents == 850
+    assert sum(change.delta_cents for change in comparison.changes) == comparison.delta_cents
+    kinds = {change.code: change.kind for change in comparison.changes}
+    assert kinds == {"addon:device_protection": "new", "plan:fibre_500": "changed"}
+
+
+def test_bill_comparison_reports_removed_lines():
+    before = Bill(number="A", total_cents=1500)
+    before.lines = [
+        BillLine(code="plan:x", description="Plan", amount_cents=1000),
+        BillLine(code="addon:y", description="Add-on", amount_cents=500),
+    ]
+    after = Bill(number="B", total_cents=1000)
+    after.lines = [BillLine(code="plan:x", description="Plan", amount_cents=1000)]
+    comparison = compare_bills(after, before)
+    assert [(c.code, c.kind, c.delta_cents) for c in comparison.changes] == [("addon:y", "removed", -500)]
+
+
+def test_failed_payment_is_found_and_a_settled_one_is_not(session):
+    assert payment_situation(session, "C00002").failed.failure_reason == "card expired"
+    failed = session.execute(select(Payment).where(Payment.status == "failed")).scalars().all()
+    settled = [
+        p
+        for p in failed
+        if session.execute(
+            select(Payment).where(Payment.bill_number == p.bill_number, Payment.status == "succeeded")
+        ).first()
+    ]
+    assert settled, "demo data has a failed payment that was paid later"
+    situation = payment_situation(session, settled[0].customer_id)
+    assert situation.failed is None or situation.failed.bill_number != settled[0].bill_number
+
+
+def test_refund_inside_the_window_then_not_twice(session):
+    order = find_order(session, "C00003", "ORD-100004")
+    first = request_refund(session, "C00003", order, "faulty", 30, 5, today=TODAY)
+    assert first.kind == "created" and first.refund.amount_cents == order.total_cents
+    assert first.refund.expected_by > TODAY
+    second = request_refund(session, "C00003", order, "faulty", 30, 5, today=TODAY)
+    assert second.kind == "existing" and second.refund.number == first.refund.number
+    session.rollback()
+
+
+def test_refund_outside_the_window_or_before_delivery(session):
+    order = find_order(session, "C00003", "ORD-100004")
+    late = request_refund(session, "C00003", order, "", 30, 5, today=order.delivered_on + timedelta(days=31))
+    assert late.kind == "outside_window" and late.deadline == order.delivered_on + timedelta(days=30)
+    in_transit = find_order(session, "C00001", "ORD-100001")
+    assert request_refund(session, "C00001", in_transit, "", 30, 5).kind == "not_delivered"
+    session.rollback()
+
+
+def test_plan_change_is_scheduled_from_the_next_bill(session):
+    change = change_plan(session, "C00005", "fibre_100", today=TODAY)
+    assert change.old.plan_code == "essential_36" and change.new.status == "pending"
+    assert change.effective > TODAY and change.effective.day == 1
+    assert change.monthly_delta_cents == 2900 - 2400
+    assert change_plan(session, "C00005", "essential_36") is None  # already has it
+    session.rollback()
+
+
+@pytest.mark.parametrize(
+    "reason, kind",
+    [
+        ("price", "cheaper_plan"),
+        ("moving", "home_move"),
+        ("service_quality", "engineer_visit"),
+        ("switching_provider", None),
+        ("other", None),
+    ],
+)
+def test_retention_offer_fits_the_reason(session, reason, kind):
+    offer = retention_offer(session, "C00001", reason)
+    assert (offer.kind if offer else None) == kind
+
+
+def test_no_cheaper_plan_is_offered_to_someone_on_the_cheapest(session):
+    assert retention_offer(session, "C00005", "price") is None
+
+
+def test_cancellation_is_honoured_with_notice_and_reason(session):
+    cancellation = cancel_main_plan(session, "C00003", "price", today=TODAY)
+    assert cancellation.ends_on == TODAY + timedelta(days=30)
+    sub = session.get(Subscription, cancellation.subscription.id)
+    assert sub.status == "cancelling" and sub.cancel_reason == "price"
+    again = cancel_main_plan(session, "C00003", "other", today=TODAY + timedelta(days=3))
+    assert again.ends_on == cancellation.ends_on
+    session.rollback()
+
+
+def test_a_second_report_about_the_same_order_reuses_the_ticket(session):
+    first = open_ticket(session, "C00002", "delivery", "Late", "first", order_number="ORD-100003")
+    second = open_ticket(session, "C00002", "delivery", "Late", "second", order_number="ORD-100003")
+    assert first.number == second.number and "second" in second.details
+    session.rollback()
+
+
+def test_identity_needs_both_email_and_postcode(session):
+    assert verify_identity(session, " Jane.Doe@Example.com ", "ls1 4ap").id == "C00001"
+    assert verify_identity(session, "jane.doe@example.com", "M14 5RT") is None
+    assert verify_identity(session, "", "LS1 4AP") is None
+
+
+def test_masked_email_hides_the_local_part():
+    assert mask_email("jane.doe@example.com") == "j*******@example.com"
+
+
+def test_history_for_the_sidecar(session):
+    data = history_as_dict(customer_history(session, "C00001"))
+    assert data["customer_id"] == "C00001" and data["tenure_days"] >= 6 * 365
+    assert data["recent_orders"][0]["number"] in ("ORD-100001", "ORD-100002")
+    assert customer_history(session, "C99999") is None
+
+
+def test_handoff_queue(session):
+    from assistant.handoff import is_with_rep, queue_position, request_handoff
+
+    first = request_handoff(session, "conv-a", "C00001", "wants a person")
+    first.requested_at = datetime.utcnow() - timedelta(minutes=5)
+    second = request_handoff(session, "conv-b", None, "wants a person")
+    assert request_handoff(session, "conv-a", "C00001", "again").id == first.id
+    assert queue_position(session, second) == queue_position(session, first) + 1
+    assert is_with_rep(session, "conv-a") and not is_with_rep(session, "conv-c")
+    session.rollback()
