@@ -112,11 +112,9 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 
 def _month_start(day: date, months_back: int) -> date:
-    year, month = day.year, day.month - months_back
-    while month <= 0:
-        month += 12
-        year -= 1
-    return date(year, month, 1)
+    """First day of the month `months_back` before `day`'s month (negative: after)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months_back, 12)
+    return date(year, month + 1, 1)
 
 
 def _month_end(start: date) -> date:

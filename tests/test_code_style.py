@@ -1,4 +1,5 @@
 """The code stays ruff-clean (ruff.toml), so style never drifts between commits."""
+
 from __future__ import annotations
 
 import subprocess

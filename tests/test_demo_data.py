@@ -1,0 +1,106 @@
+"""The demo business: deterministic, varied, and with the personas the demos use."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from assistant import db
+from assistant.billing import explain_latest_bill
+from assistant.business import load_catalog
+from assistant.demo_data import demo_data_loaded, load_demo_data, sync_catalog
+from assistant.models import Base, Bill, Customer, Order
+
+DAY = date(2026, 3, 18)
+
+
+def build(customers: int, seed: int = 7):
+    engine = db.make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        from sqlalchemy.orm import Session
+
+        session = Session(bind=connection, future=True)
+        sync_catalog(session, load_catalog())
+        load_demo_data(session, seed=seed, customers=customers, today=DAY)
+        session.commit()
+    return engine
+
+
+def digest(engine) -> str:
+    h = hashlib.sha256()
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "demo_data":
+                continue
+            rows = connection.execute(table.select().order_by(*table.primary_key.columns)).all()
+            h.update(repr(rows).encode())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from sqlalchemy.orm import Session
+
+    engine = build(500)
+    with Session(engine, future=True) as session:
+        yield session
+
+
+def test_same_seed_same_data_and_another_seed_differs():
+    assert digest(build(60)) == digest(build(60))
+    assert digest(build(60)) != digest(build(60, seed=8))
+
+
+def test_size_and_marker(demo):
+    assert demo.execute(select(func.count()).select_from(Customer)).scalar_one() == 500
+    assert demo_data_loaded(demo)
+
+
+def test_orders_in_every_status(demo):
+    statuses = set(demo.execute(select(Order.status).distinct()).scalars())
+    assert statuses == {
+        "processing",
+        "shipped",
+        "out_for_delivery",
+        "delivered",
+        "delayed",
+        "lost",
+        "cancelled",
+        "returned",
+    }
+
+
+def test_bill_totals_equal_their_lines(demo):
+    for bill in demo.execute(select(Bill)).scalars():
+        assert bill.total_cents == sum(line.amount_cents for line in bill.lines), bill.number
+
+
+def test_a_third_of_customers_have_a_higher_bill_explained_by_its_lines(demo):
+    higher = 0
+    ids = list(demo.execute(select(Customer.id)).scalars())
+    for customer_id in ids:
+        comparison = explain_latest_bill(demo, customer_id)
+        if comparison and comparison.previous and comparison.delta_cents > 0:
+            higher += 1
+            assert sum(change.delta_cents for change in comparison.changes) == comparison.delta_cents
+    assert higher / len(ids) >= 0.30
+
+
+def test_jane_persona(demo):
+    jane = demo.get(Customer, "C00001")
+    assert (jane.email, jane.postcode) == ("jane.doe@example.com", "LS1 4AP")
+    comparison = explain_latest_bill(demo, "C00001")
+    assert {c.code: c.delta_cents for c in comparison.changes} == {
+        "plan:fibre_500": 250,
+        "addon:device_protection": 600,
+    }
+    assert demo.get(Order, "ORD-100001").status == "out_for_delivery"
+
+
+def test_loading_twice_is_refused(demo):
+    with pytest.raises(ValueError, match="already has customers"):
+        load_demo_data(demo, customers=10, today=DAY)
