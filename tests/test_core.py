@@ -19,6 +19,32 @@ from assistant.tickets import open_ticket
 TODAY = date.today()
 
 
+@pytest.fixture(scope="module")
+def database():
+    """A demo database of this module's own, so other tests' chats don't change it."""
+    from sqlalchemy.orm import sessionmaker
+
+    from assistant import db
+    from assistant.business import load_catalog
+    from assistant.demo_data import load_demo_data, sync_catalog
+    from assistant.models import Base
+
+    engine = db.make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    make_session = sessionmaker(engine, future=True)
+    with make_session.begin() as session:
+        sync_catalog(session, load_catalog())
+        load_demo_data(session, seed=7, customers=120, today=TODAY)
+    return make_session
+
+
+@pytest.fixture
+def session(database):
+    with database() as session:
+        yield session
+        session.rollback()
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [("ORD-482913", "ORD-482913"), ("ord482913", "ORD-482913"), ("#482913", "ORD-482913"), ("no number", None)],
