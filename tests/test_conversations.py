@@ -145,3 +145,53 @@ def test_bad_input_gets_a_polite_reply_and_the_conversation_goes_on(chat, messag
     assert text.strip(), "every message gets a reply"
     follow_up = chat.text(sender, "where is my order", JANE)
     assert "ORD-100001" in follow_up
+
+
+def test_plan_change_lists_options_and_records_the_change(chat, session):
+    sender = new_sender()
+    ask = chat.say(sender, "I'd like to upgrade my broadband plan", "C00005")
+    titles = [b["title"] for m in ask for b in m.get("buttons", [])]
+    assert any("Fibre 500" in title and "£39.00" in title for title in titles)
+    confirm = chat.text(sender, '/change_plan{"plan": "fibre_500"}', "C00005")
+    assert "Fibre 500" in confirm and "£15.00 more" in confirm
+    done = chat.text(sender, "yes please", "C00005")
+    assert "Essential 36 to Fibre 500" in done
+    pending = session.execute(
+        select(Subscription).where(Subscription.customer_id == "C00005", Subscription.status == "pending")
+    ).scalar_one()
+    assert pending.plan_code == "fibre_500"
+
+
+def test_troubleshooting_that_fails_opens_a_technical_ticket(chat):
+    sender = new_sender()
+    ask = chat.say(sender, "my internet is not working", "C00001")
+    assert any(m.get("buttons") for m in ask)
+    step = chat.text(sender, '/inform{"tech_issue": "no_connection"}', "C00001")
+    assert "restart your router" in step
+    assert "working now" in chat.text(sender, "/affirm", "C00001")
+    reply = chat.text(sender, "/deny", "C00001")
+    assert "TKT-" in reply and "technical team" in reply
+
+
+def test_faq_answers_come_from_the_policies(chat):
+    reply = chat.text(new_sender(), "what is your returns policy?", "C00001")
+    assert "30 days" in reply
+
+
+def test_password_help_names_the_masked_email(chat):
+    reply = chat.text(new_sender(), "I forgot my password", "C00001")
+    assert "j*******@example.com" in reply and "https://" in reply
+
+
+def test_action_server_down_gets_a_polite_reply_then_recovers(chat, stack):
+    actions = stack["actions"]
+    sender = new_sender()
+    chat.text(sender, "hi", JANE)
+    actions.stop()
+    try:
+        reply = chat.text(sender, "why is my bill higher?", JANE)
+        assert "something went wrong on our side" in reply
+    finally:
+        actions.start()
+        actions.wait_ready(60)
+    assert "£8.50" in chat.text(sender, "why is my bill higher?", JANE)
