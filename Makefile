@@ -11,11 +11,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db model run test bench clean
+.PHONY: help setup venv db model run test test-postgres bench clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
 	@echo "make test   - set up, train if needed, run the test suite"
+	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
 	@echo "make bench  - latency, memory, start-up and training figures for this machine"
 
 $(PY):
@@ -42,6 +43,12 @@ run: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite with PostgreSQL for the application data and the tracker store.
+TEST_PG_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_test
+test-postgres: setup
+	$(PY) -m scripts.ensure_database $(TEST_PG_URL)
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m benchmarks.bench_assistant
