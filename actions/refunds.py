@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Text
 
-from assistant.business import load_policies
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
+from assistant.business import load_policies
 from assistant.dates import say_date
 from assistant.money import format_money
 from assistant.orders import find_order, items_summary, normalise_order_number

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Text
 
-from assistant.business import load_faq, load_policies
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import CustomerAction, request_text
+from assistant.business import load_faq, load_policies
 from assistant.customers import mask_email
 from assistant.handoff import queue_position, request_handoff
 from assistant.tickets import open_ticket

@@ -19,10 +19,10 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from assistant.business import load_catalog
-from assistant.demo_data import load_demo_data, sync_catalog
 
 from assistant import db
+from assistant.business import load_catalog
+from assistant.demo_data import load_demo_data, sync_catalog
 from assistant.models import Base
 from scripts.model import ROOT, rasa_bin, rasa_env, train_if_changed
 from scripts.services import build_services, start_all, stop_all

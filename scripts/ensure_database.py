@@ -2,6 +2,7 @@
 
 `python -m scripts.ensure_database postgresql+psycopg2://postgres@127.0.0.1/assistant_test`
 """
+
 from __future__ import annotations
 
 import sys

@@ -8,15 +8,25 @@ one of those changes.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def _content(file: Path) -> bytes:
+    """What training sees: YAML is parsed, so comments and layout don't retrain."""
+    if file.suffix in (".yml", ".yaml"):
+        return json.dumps(yaml.safe_load(file.read_text(encoding="utf-8")), sort_keys=True).encode()
+    return file.read_bytes()
 
 
 def fingerprint(root: Path = ROOT) -> str:
@@ -26,7 +36,7 @@ def fingerprint(root: Path = ROOT) -> str:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
-            digest.update(file.read_bytes())
+            digest.update(_content(file))
     return digest.hexdigest()[:16]
 
 

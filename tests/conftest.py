@@ -8,10 +8,10 @@ from typing import Iterator, List, Optional
 
 import httpx
 import pytest
-from assistant.business import load_catalog
-from assistant.demo_data import load_demo_data, sync_catalog
 
 from assistant import db
+from assistant.business import load_catalog
+from assistant.demo_data import load_demo_data, sync_catalog
 from assistant.models import Base
 
 TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
