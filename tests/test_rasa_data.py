@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
+import yaml
+
 from scripts.model import ROOT, rasa_bin, rasa_env, train_if_changed
+
+# Warnings Rasa's validator gives for a sound domain, and why they are sound.
+EXPECTED_WARNINGS = (
+    # the retrieval intent is listed in the domain and its sub-intents in the NLU data
+    "duplicated intents have been found across multiple domain files: faq",
+    # FAQ answers come from business/faq.yml through action_answer_faq
+    "Action 'utter_faq' is listed as a response action",
+    # affirm fills form slots (from_intent mappings), not story steps
+    "The intent 'affirm' is not used in any story or rule",
+)
 
 
 def test_rasa_data_validate_is_clean():
@@ -19,6 +32,22 @@ def test_rasa_data_validate_is_clean():
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
+    warnings = [line.split("UserWarning: ", 1)[1] for line in output.splitlines() if "UserWarning: " in line]
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    form_slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
+    actions_code = "".join(path.read_text() for path in (ROOT / "actions").glob("*.py"))
+    unexplained = []
+    for warning in warnings:
+        unused = re.match(r"The utterance '(utter_\w+)' is not used in any story or rule", warning)
+        if unused:
+            name = unused.group(1)
+            asked_by_a_form = name.startswith("utter_ask_") and name[len("utter_ask_") :] in form_slots
+            if asked_by_a_form or f'"{name}"' in actions_code:
+                continue  # dispatched by a form or a custom action, which the validator can't see
+        elif any(expected in warning for expected in EXPECTED_WARNINGS):
+            continue
+        unexplained.append(warning)
+    assert unexplained == []
 
 
 def test_every_test_story_passes(tmp_path):
