@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import customers
+from api import chat_tokens, customers
 from assistant.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ app = FastAPI(
     version="0.1.0",
 )
 app.include_router(customers.router)
+app.include_router(chat_tokens.router)
 
 
 @app.get("/health", tags=["health"], summary="Liveness and database reachability")

@@ -51,6 +51,19 @@ def bind_identity(metadata: Any, secret: Optional[str] = None) -> Dict[str, Any]
     return bound
 
 
+def conversation_key(sender_id: Text, metadata: Dict[str, Any], secret: Optional[str]) -> Text:
+    """The tracker a message belongs to.
+
+    With a secret set, a conversation is keyed by the verified customer too, so
+    knowing someone's sender id reaches nothing of theirs without their token.
+    """
+    if not secret:
+        return sender_id
+    owner = metadata.get("customer_id") or "anonymous"
+    prefix = f"{owner}:"
+    return sender_id if sender_id.startswith(prefix) else prefix + sender_id
+
+
 def clean_text(text: Optional[Text]) -> Text:
     """Trimmed, without control characters, at most MAX_MESSAGE_CHARS long."""
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text or "").strip()
@@ -87,8 +100,10 @@ def _is_with_rep(conversation_id: Text) -> bool:
 
 def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
     async def handle(message: UserMessage) -> None:
+        secret = configured_secret()
         message.text = clean_text(message.text)
-        message.metadata = bind_identity(message.metadata)
+        message.metadata = bind_identity(message.metadata, secret=secret or "")
+        message.sender_id = conversation_key(message.sender_id, message.metadata, secret)
         if not message.text:
             await message.output_channel.send_text_message(message.sender_id, EMPTY_MESSAGE)
             return

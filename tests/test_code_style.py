@@ -12,7 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_ruff_is_clean():
     ruff = Path(sys.executable).parent / "ruff"
     result = subprocess.run(
-        [str(ruff), "check", "--no-cache", "assistant", "actions", "connectors", "api", "scripts", "benchmarks", "tests"],
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "assistant",
+            "actions",
+            "connectors",
+            "api",
+            "scripts",
+            "benchmarks",
+            "tests",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -69,3 +69,13 @@ def test_messages_are_trimmed_and_capped():
     assert clean_text("  hi\x00 there \n") == "hi  there"
     assert len(clean_text("x" * 10_000)) == MAX_MESSAGE_CHARS
     assert clean_text(None) == ""
+
+
+def test_conversations_are_keyed_by_their_verified_customer_when_a_secret_is_set():
+    from connectors.channels import conversation_key
+
+    assert conversation_key("abc", {"customer_id": "C00001"}, secret="") == "abc"
+    assert conversation_key("abc", {"customer_id": "C00001"}, secret=SECRET) == "C00001:abc"
+    assert conversation_key("abc", {}, secret=SECRET) == "anonymous:abc"
+    assert conversation_key("C00001:abc", {"customer_id": "C00001"}, secret=SECRET) == "C00001:abc"
+    assert conversation_key("C00001:abc", {}, secret=SECRET) == "anonymous:C00001:abc"

@@ -1,0 +1,47 @@
+"""`POST /api/chat-token`: the web page's sign-in, which binds a chat to a customer.
+
+The customer proves who they are with account email and postcode; the page
+gets a signed, expiring token to send with every chat message. Only issued
+when `ASSISTANT_TOKEN_SECRET` is set (otherwise the chat runs in demo mode).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from api.deps import SessionDep
+from assistant.customers import verify_identity
+from assistant.identity import DEFAULT_TTL_SECONDS, configured_secret, mint_customer_token
+
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+class SignIn(BaseModel):
+    email: str = Field(..., min_length=3, max_length=200)
+    postcode: str = Field(..., min_length=2, max_length=12)
+
+
+class ChatToken(BaseModel):
+    token: str
+    customer_id: str
+    first_name: str
+    expires_in: int
+
+
+@router.post("/chat-token", response_model=ChatToken, summary="Sign a customer in to the chat")
+def chat_token(body: SignIn, session: SessionDep) -> ChatToken:
+    secret = configured_secret()
+    if not secret:
+        raise HTTPException(
+            status_code=409, detail="Chat tokens are off: set ASSISTANT_TOKEN_SECRET (demo mode takes a customer_id)."
+        )
+    customer = verify_identity(session, body.email, body.postcode)
+    if customer is None:
+        raise HTTPException(status_code=401, detail="That email and postcode don't match an account.")
+    return ChatToken(
+        token=mint_customer_token(customer.id, secret),
+        customer_id=customer.id,
+        first_name=customer.first_name,
+        expires_in=DEFAULT_TTL_SECONDS,
+    )

@@ -1,0 +1,99 @@
+"""With ASSISTANT_TOKEN_SECRET set, only a signed token binds a chat to a customer.
+
+A second Rasa server with the secret runs beside the test stack (sharing its
+action server and database); the sidecar signs customers in.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from assistant.identity import mint_customer_token
+from tests.conftest import TEST_PORTS
+
+SECRET = "token-mode-test-secret"
+PORT = 5106
+
+
+@pytest.fixture(scope="module")
+def secured_chat(stack, database_url):
+    from scripts.model import train_if_changed
+    from scripts.services import build_services, start_all, stop_all
+
+    services = [
+        s
+        for s in build_services(
+            model=train_if_changed(),
+            rasa_port=PORT,
+            actions_port=TEST_PORTS["actions_port"],
+            api_port=TEST_PORTS["api_port"],
+            extra_env={"DATABASE_URL": database_url, "ASSISTANT_TOKEN_SECRET": SECRET},
+        )
+        if s.name == "rasa"
+    ]
+    start_all(services, timeout=240)
+    client = httpx.Client(timeout=30)
+
+    def say(message: str, sender: str, metadata: dict) -> str:
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        response = client.post(f"http://127.0.0.1:{PORT}/webhooks/rest/webhook", json=body)
+        assert response.status_code == 200
+        return " ".join(m.get("text", "") for m in response.json())
+
+    yield say
+    stop_all(services)
+
+
+def sender() -> str:
+    return f"tok-{uuid.uuid4().hex[:10]}"
+
+
+def test_a_valid_token_binds_the_customer(secured_chat):
+    token = mint_customer_token("C00001", SECRET)
+    assert "ORD-100001" in secured_chat("where is my order", sender(), {"token": token})
+
+
+def test_a_bare_customer_id_is_not_believed(secured_chat):
+    reply = secured_chat("where is my order", sender(), {"customer_id": "C00001"})
+    assert "ORD-100001" not in reply and "email" in reply.lower()
+
+
+def test_a_forged_token_is_not_believed(secured_chat):
+    forged = mint_customer_token("C00001", "not-the-secret")
+    reply = secured_chat("why is my bill higher", sender(), {"token": forged})
+    assert "£8.50" not in reply and "email" in reply.lower()
+
+
+def test_sidecar_signs_in_with_email_and_postcode_only_when_a_secret_is_set(database_url, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+    from assistant.identity import verify_customer_token
+
+    with TestClient(app) as client:
+        monkeypatch.delenv("ASSISTANT_TOKEN_SECRET", raising=False)
+        assert (
+            client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "LS1 4AP"}).status_code
+            == 409
+        )
+        monkeypatch.setenv("ASSISTANT_TOKEN_SECRET", SECRET)
+        wrong = client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "M1 1AA"})
+        assert wrong.status_code == 401 and "don't match" in wrong.json()["detail"]
+        right = client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "ls1 4ap"})
+        assert right.status_code == 200
+        assert verify_customer_token(right.json()["token"], SECRET) == "C00001"
+        assert client.post("/api/chat-token", json={"email": "x"}).status_code == 422
+
+
+def test_a_conversation_is_reachable_only_with_its_customers_token(secured_chat):
+    conversation = sender()
+    jane = mint_customer_token("C00001", SECRET)
+    assert "ORD-100001" in secured_chat("where is my order", conversation, {"token": jane})
+    no_token = secured_chat("where is my order", conversation, {})
+    assert "ORD-100001" not in no_token and "email" in no_token.lower()
+    sam = mint_customer_token("C00002", SECRET)
+    as_sam = secured_chat("where is my order", conversation, {"token": sam})
+    assert "ORD-100001" not in as_sam and "ORD-100003" in as_sam
