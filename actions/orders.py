@@ -10,10 +10,20 @@ from actions.base import CustomerAction, request_text
 from assistant.orders import describe_status, find_order, normalise_order_number, report_delivery_issue
 
 
-def _order_for_request(tracker, session, customer):
-    """(order, number asked for); the latest order when no number was given."""
+def order_in_question(dispatcher, tracker, session, customer):
+    """The order the customer means (latest if no number), or None after saying why.
+
+    Only the customer's own orders are found: another customer's number gets
+    "I can't find order ... on your account".
+    """
     asked = normalise_order_number(tracker.get_slot("order_number"))
-    return find_order(session, customer.id, asked), asked
+    order = find_order(session, customer.id, asked)
+    if order is None:
+        if asked:
+            dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
+        else:
+            dispatcher.utter_message(response="utter_no_orders")
+    return order
 
 
 class ActionCheckOrderStatus(CustomerAction):
@@ -21,12 +31,8 @@ class ActionCheckOrderStatus(CustomerAction):
         return "action_check_order_status"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        order, asked = _order_for_request(tracker, session, customer)
+        order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
-            if asked:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
             return [SlotSet("order_number", None)]
         dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
         return [SlotSet("order_number", None)]
@@ -37,12 +43,8 @@ class ActionReportDeliveryProblem(CustomerAction):
         return "action_report_delivery_problem"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        order, asked = _order_for_request(tracker, session, customer)
+        order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
-            if asked:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
             return [SlotSet("order_number", None)]
         issue = report_delivery_issue(
             session, customer.id, order, request_text(tracker), conversation_id=tracker.sender_id

@@ -7,10 +7,11 @@ from typing import Text
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
+from actions.orders import order_in_question
 from assistant.business import load_policies
 from assistant.dates import say_date
 from assistant.money import format_money
-from assistant.orders import find_order, items_summary, normalise_order_number
+from assistant.orders import items_summary
 from assistant.refunds import describe_refund, find_refunds, request_refund
 
 
@@ -19,13 +20,8 @@ class ActionRequestRefund(CustomerAction):
         return "action_request_refund"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        asked = normalise_order_number(tracker.get_slot("order_number"))
-        order = find_order(session, customer.id, asked)
+        order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
-            if asked:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
             return [SlotSet("order_number", None)]
         policies = load_policies()
         outcome = request_refund(

@@ -8,24 +8,19 @@ from datetime import date
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.business import BusinessDataError, load_catalog
-from assistant.db import database_url, get_engine, session_scope
-from assistant.demo_data import demo_data_loaded, load_demo_data, sync_catalog
-from assistant.models import Base
+from assistant.business import BusinessDataError
+from assistant.db import database_url, get_engine
+from assistant.demo_data import prepare_database
 
 
 def init_db(customers: int, seed: int) -> None:
     engine = get_engine()
-    Base.metadata.create_all(engine)
-    with session_scope() as session:
-        sync_catalog(session, load_catalog())
-    with session_scope() as session:
-        if demo_data_loaded(session):
-            print(f"database ready ({engine.url.render_as_string(hide_password=True)}), demo data already loaded")
-            return
-    with session_scope() as session:
-        counts = load_demo_data(session, seed=seed, customers=customers, today=date.today(), progress=True)
-    print("loaded demo data: " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    counts = prepare_database(engine, customers=customers, seed=seed, today=date.today(), progress=True)
+    where = engine.url.render_as_string(hide_password=True)
+    if counts:
+        print(f"database ready ({where}); loaded demo data: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    else:
+        print(f"database ready ({where}); demo data already loaded")
 
 
 def main(argv=None) -> int:

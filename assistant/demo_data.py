@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.business import Catalog
 from assistant.models import (
@@ -589,6 +589,24 @@ class _Generator:
                     attempted_at=_at(min(bill.due_on + timedelta(days=3), today), rng),
                 )
             )
+
+
+def prepare_database(engine, *, customers: int = 500, seed: int = 7, today: date, progress: bool = False):
+    """Create the tables, sync the catalog, and load demo data if there is none.
+
+    Returns the rows loaded per table ({} when the data was already there).
+    """
+    from assistant.business import load_catalog
+    from assistant.models import Base
+
+    Base.metadata.create_all(engine)
+    make_session = sessionmaker(engine, future=True)
+    with make_session.begin() as session:
+        sync_catalog(session, load_catalog())
+    with make_session.begin() as session:
+        if demo_data_loaded(session):
+            return {}
+        return load_demo_data(session, seed=seed, customers=customers, today=today, progress=progress)
 
 
 def load_demo_data(

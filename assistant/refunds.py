@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import List, Optional
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from assistant.dates import add_business_days, say_date
 from assistant.models import Order, Refund
 from assistant.money import format_money
+from assistant.reference_numbers import unused_reference
 
 ACTIVE_REFUND_STATUSES = ("requested", "approved")
 
@@ -24,13 +24,6 @@ class RefundOutcome:
     order: Optional[Order] = None
     refund: Optional[Refund] = None
     deadline: Optional[date] = None
-
-
-def _new_refund_number(session: Session) -> str:
-    while True:
-        number = f"RF-{secrets.randbelow(90000) + 10000}"
-        if session.get(Refund, number) is None:
-            return number
 
 
 def request_refund(
@@ -68,7 +61,7 @@ def request_refund(
         if today > deadline:
             return RefundOutcome("outside_window", order=order, deadline=deadline)
     refund = Refund(
-        number=_new_refund_number(session),
+        number=unused_reference(session, Refund, "RF-", 5),
         customer_id=customer_id,
         order_number=order.number,
         amount_cents=order.total_cents,

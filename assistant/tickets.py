@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Optional
 
@@ -10,15 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.models import Ticket
+from assistant.reference_numbers import unused_reference
 
 OPEN_STATUSES = ("open", "pending")
-
-
-def _new_ticket_number(session: Session) -> str:
-    while True:
-        number = f"TKT-{secrets.randbelow(900000) + 100000}"
-        if session.get(Ticket, number) is None:
-            return number
 
 
 def find_open_ticket(
@@ -57,7 +50,7 @@ def open_ticket(
         return existing
     now = now or datetime.utcnow()
     ticket = Ticket(
-        number=_new_ticket_number(session),
+        number=unused_reference(session, Ticket, "TKT-", 6),
         customer_id=customer_id,
         order_number=order_number,
         category=category,

@@ -12,7 +12,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from datetime import date
@@ -21,10 +20,8 @@ from pathlib import Path
 import httpx
 
 from assistant import db
-from assistant.business import load_catalog
-from assistant.demo_data import load_demo_data, sync_catalog
-from assistant.models import Base
-from scripts.model import ROOT, rasa_bin, rasa_env, train_if_changed
+from assistant.demo_data import prepare_database
+from scripts.model import ROOT, train, train_if_changed
 from scripts.services import build_services, start_all, stop_all
 
 PORTS = {"rasa_port": 5205, "actions_port": 5255, "api_port": 8200}
@@ -54,30 +51,9 @@ def rss_mb(pid: int) -> float:
 
 
 def time_training() -> float:
-    out = tempfile.mkdtemp()
+    out = Path(tempfile.mkdtemp())
     started = time.monotonic()
-    subprocess.run(
-        [
-            rasa_bin(),
-            "train",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
-            "--out",
-            out,
-            "--fixed-model-name",
-            "bench",
-            "--force",
-        ],
-        cwd=ROOT,
-        env=rasa_env(),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    train(out, "bench", quiet=True)
     elapsed = time.monotonic() - started
     shutil.rmtree(out, ignore_errors=True)
     return elapsed
@@ -93,13 +69,7 @@ def main() -> None:
     model = train_if_changed()
     workdir = Path(tempfile.mkdtemp())
     url = f"sqlite:///{workdir / 'bench.db'}"
-    engine = db.make_engine(url)
-    Base.metadata.create_all(engine)
-    db.use_engine(engine)
-    with db.session_scope() as session:
-        sync_catalog(session, load_catalog())
-    with db.session_scope() as session:
-        load_demo_data(session, seed=7, customers=500, today=date.today())
+    prepare_database(db.make_engine(url), customers=500, seed=7, today=date.today())
 
     services = build_services(model=model, extra_env={"DATABASE_URL": url}, **PORTS)
     start_all(services, timeout=300)

@@ -57,13 +57,8 @@ def rasa_bin() -> str:
     return str(Path(sys.executable).parent / "rasa")
 
 
-def train_if_changed() -> Path:
-    target = model_path()
-    if target.exists():
-        print(f"model up to date: {target.relative_to(ROOT)}")
-        return target
-    print("config.yml, domain.yml or data/ changed: training a new model ...", flush=True)
-    started = time.monotonic()
+def train(out: Path, name: str, quiet: bool = False) -> None:
+    """`rasa train` on this project's config, domain and data into out/name.tar.gz."""
     subprocess.run(
         [
             rasa_bin(),
@@ -75,14 +70,27 @@ def train_if_changed() -> Path:
             "--data",
             "data",
             "--out",
-            "models",
+            str(out),
             "--fixed-model-name",
-            target.name[: -len(".tar.gz")],
+            name,
+            "--force",
         ],
         cwd=ROOT,
         env=rasa_env(),
         check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
     )
+
+
+def train_if_changed() -> Path:
+    target = model_path()
+    if target.exists():
+        print(f"model up to date: {target.relative_to(ROOT)}")
+        return target
+    print("config.yml, domain.yml or data/ changed: training a new model ...", flush=True)
+    started = time.monotonic()
+    train(MODELS, target.name[: -len(".tar.gz")])
     print(f"trained {target.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     for old in MODELS.glob("assistant-*.tar.gz"):
         if old != target:

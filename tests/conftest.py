@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from assistant import db
-from assistant.business import load_catalog
-from assistant.demo_data import load_demo_data, sync_catalog
+from assistant.demo_data import prepare_database
 from assistant.models import Base
 
 TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
@@ -19,12 +18,8 @@ TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
 
 def _build_demo_database(url: str) -> None:
     engine = db.make_engine(url)
-    Base.metadata.create_all(engine)
+    prepare_database(engine, customers=120, seed=7, today=date.today())
     db.use_engine(engine)
-    with db.session_scope() as session:
-        sync_catalog(session, load_catalog())
-    with db.session_scope() as session:
-        load_demo_data(session, seed=7, customers=120, today=date.today())
 
 
 @pytest.fixture(scope="session")
