@@ -1,0 +1,1 @@
+"""Customer-experience measures: survey scores, their uncertainty, and feedback."""
