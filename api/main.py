@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import chat_tokens, customers
+from api import chat_tokens, customers, feedback
 from assistant.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ app = FastAPI(
 )
 app.include_router(customers.router)
 app.include_router(chat_tokens.router)
+app.include_router(feedback.router)
 
 
 @app.get("/health", tags=["health"], summary="Liveness and database reachability")

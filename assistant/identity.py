@@ -8,11 +8,14 @@ checkable without a database look-up.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import os
+import secrets
 import time
-from typing import Optional
+from typing import Any, Dict, Optional
 
 TOKEN_SECRET_ENV = "ASSISTANT_TOKEN_SECRET"
 DEFAULT_TTL_SECONDS = 8 * 3600
@@ -53,3 +56,64 @@ def verify_customer_token(token: str, secret: str, now: Optional[float] = None) 
     if int(expires) < (now if now is not None else time.time()):
         raise InvalidToken("token expired")
     return customer_id
+
+
+# --- survey tokens ----------------------------------------------------------
+# The action server signs one per conversation when it asks the survey; the
+# sidecar accepts feedback for that conversation only with it.
+
+SIGNING_SECRET_ENV = "ASSISTANT_SIGNING_SECRET"
+SURVEY_TTL_SECONDS = 7 * 24 * 3600
+
+
+def signing_secret() -> str:
+    """The server-side secret for survey tokens.
+
+    From `ASSISTANT_SIGNING_SECRET`, or else a random key kept in
+    `var/signing.key` (created once, readable only by its owner), which the
+    action server and the sidecar on one machine share.
+    """
+    configured = os.environ.get(SIGNING_SECRET_ENV, "").strip()
+    if configured:
+        return configured
+    from assistant.db import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "var" / "signing.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def mint_survey_token(
+    conversation_id: str, customer_id: Optional[str], secret: str, now: Optional[float] = None
+) -> str:
+    payload = _b64(
+        json.dumps(
+            {"c": conversation_id, "u": customer_id, "e": int((now if now is not None else time.time()) + SURVEY_TTL_SECONDS)},
+            separators=(",", ":"),
+        ).encode()
+    )
+    return f"{payload}.{_signature(secret, 'survey:' + payload)}"
+
+
+def verify_survey_token(token: str, secret: str, now: Optional[float] = None) -> Dict[str, Any]:
+    """{"conversation_id", "customer_id"} the token was signed for; raises InvalidToken."""
+    payload, _, signature = (token or "").partition(".")
+    if not payload or not signature:
+        raise InvalidToken("malformed token")
+    if not hmac.compare_digest(_signature(secret, "survey:" + payload), signature):
+        raise InvalidToken("bad signature")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError) as error:
+        raise InvalidToken("malformed token") from error
+    if int(data.get("e", 0)) < (now if now is not None else time.time()):
+        raise InvalidToken("token expired")
+    return {"conversation_id": data.get("c"), "customer_id": data.get("u")}

@@ -246,3 +246,49 @@ class DemoDataMarker(Base):
     today = Column(Date)
     loaded_at = Column(DateTime)
     complete = Column(Boolean, default=False)
+
+
+class Feedback(Base):
+    """One post-chat survey: at most one per conversation."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("conversation_id"),
+        Index("ix_feedback_created_on", "created_on"),
+        Index("ix_feedback_week", "week"),
+        Index("ix_feedback_month", "month"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(120), nullable=False)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    nps = Column(Integer, nullable=True, index=True)
+    csat = Column(Integer, nullable=True)
+    ces = Column(Integer, nullable=True)
+    comment = Column(Text, default="")
+    rep_id = Column(String(40), nullable=True, index=True)
+    channel = Column(String(30), index=True)
+    topic = Column(String(40), nullable=True, index=True)
+    created_at = Column(DateTime, nullable=False)
+    # Calendar buckets stored at write time, so grouping is the same plain
+    # GROUP BY on SQLite and PostgreSQL, and indexed.
+    created_on = Column(Date, nullable=False)
+    week = Column(Date, nullable=False)  # the Monday of its ISO week
+    month = Column(Date, nullable=False)  # the first of its month
+
+
+class FollowUp(Base):
+    """A detractor's feedback, to be answered by a person (closing the loop)."""
+
+    __tablename__ = "followups"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    feedback_id = Column(ForeignKey("feedback.id"), unique=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    # open | contacted | resolved
+    status = Column(String(20), index=True, nullable=False)
+    owner = Column(String(40), nullable=True)
+    notes = Column(Text, default="")
+    created_at = Column(DateTime, nullable=False)
+    due_at = Column(DateTime, nullable=False, index=True)
+    updated_at = Column(DateTime, nullable=False)

@@ -1,0 +1,138 @@
+"""Recording post-chat feedback, opening follow-ups, and scores grouped in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Dict, List, Optional, Tuple
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from assistant.cx.scores import Ces, Csat, Nps
+from assistant.models import Feedback, FollowUp
+
+FOLLOW_UP_WITHIN = timedelta(hours=48)
+GROUPS = ("day", "week", "month", "rep", "topic", "channel")
+
+
+class FeedbackConflict(ValueError):
+    """This conversation already has different feedback recorded."""
+
+
+def _buckets(moment: datetime) -> Dict[str, date]:
+    day = moment.date()
+    return {"created_on": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}
+
+
+def record_feedback(
+    session: Session,
+    *,
+    conversation_id: str,
+    customer_id: Optional[str],
+    nps: Optional[int],
+    csat: Optional[int] = None,
+    ces: Optional[int] = None,
+    comment: str = "",
+    rep_id: Optional[str] = None,
+    channel: str = "chat",
+    topic: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Tuple[Feedback, bool]:
+    """Store one survey per conversation; returns (record, created).
+
+    The same submission again returns the stored record (created=False); a
+    different one for the same conversation raises FeedbackConflict. A
+    detractor (NPS 0–6) opens a follow-up due within 48 hours.
+    """
+    answers = {
+        "customer_id": customer_id,
+        "nps": nps,
+        "csat": csat,
+        "ces": ces,
+        "comment": comment or "",
+        "rep_id": rep_id,
+        "channel": channel,
+        "topic": topic,
+    }
+    existing = session.execute(
+        select(Feedback).where(Feedback.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if all(getattr(existing, name) == value for name, value in answers.items()):
+            return existing, False
+        raise FeedbackConflict(f"conversation {conversation_id!r} already has feedback")
+    now = now or datetime.utcnow()
+    feedback = Feedback(conversation_id=conversation_id, created_at=now, **answers, **_buckets(now))
+    session.add(feedback)
+    session.flush()
+    if nps is not None and nps <= 6:
+        session.add(
+            FollowUp(
+                feedback_id=feedback.id,
+                customer_id=customer_id,
+                status="open",
+                created_at=now,
+                due_at=now + FOLLOW_UP_WITHIN,
+                updated_at=now,
+            )
+        )
+        session.flush()
+    return feedback, True
+
+
+@dataclass
+class ScoreGroup:
+    key: Optional[str]
+    nps: Nps
+    csat: Csat
+    ces: Ces
+
+
+def scores(
+    session: Session,
+    group_by: Optional[str] = None,
+    date_from: Optional[date] = None,
+    date_to: Optional[date] = None,
+) -> List[ScoreGroup]:
+    """NPS, CSAT and CES overall or per group, aggregated by the database."""
+    column = {
+        None: None,
+        "day": Feedback.created_on,
+        "week": Feedback.week,
+        "month": Feedback.month,
+        "rep": Feedback.rep_id,
+        "topic": Feedback.topic,
+        "channel": Feedback.channel,
+    }[group_by]
+    measures = [
+        func.sum(case((Feedback.nps >= 9, 1), else_=0)),
+        func.sum(case((Feedback.nps.between(7, 8), 1), else_=0)),
+        func.sum(case((Feedback.nps <= 6, 1), else_=0)),
+        func.sum(case((Feedback.csat >= 4, 1), else_=0)),
+        func.count(Feedback.csat),
+        func.sum(Feedback.ces),
+        func.sum(Feedback.ces * Feedback.ces),
+        func.count(Feedback.ces),
+    ]
+    query = select(*([column] if column is not None else []), *measures)
+    if date_from:
+        query = query.where(Feedback.created_on >= date_from)
+    if date_to:
+        query = query.where(Feedback.created_on <= date_to)
+    if column is not None:
+        query = query.group_by(column).order_by(column)
+    groups = []
+    for row in session.execute(query):
+        values = list(row)
+        key = values.pop(0) if column is not None else None
+        promoters, passives, detractors, satisfied, csat_n, ces_sum, ces_squares, ces_n = (v or 0 for v in values)
+        groups.append(
+            ScoreGroup(
+                key=key.isoformat() if isinstance(key, date) else key,
+                nps=Nps(int(promoters), int(passives), int(detractors)),
+                csat=Csat(int(satisfied), int(csat_n)),
+                ces=Ces(float(ces_sum), float(ces_squares), int(ces_n)),
+            )
+        )
+    return groups

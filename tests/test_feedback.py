@@ -1,0 +1,154 @@
+"""Post-chat feedback: stored once, follow-ups for detractors, scores aggregated in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from assistant import db
+from assistant.cx.feedback import FeedbackConflict, record_feedback, scores
+from assistant.demo_data import prepare_database
+from assistant.identity import mint_survey_token, signing_secret
+from assistant.models import Feedback, FollowUp
+
+
+@pytest.fixture
+def fresh():
+    engine = db.make_engine("sqlite://")
+    prepare_database(engine, customers=10, today=date(2026, 11, 2))
+    with sessionmaker(engine, future=True)() as session:
+        yield session
+
+
+def test_same_submission_twice_is_one_record(fresh):
+    first, created = record_feedback(fresh, conversation_id="c1", customer_id="C00001", nps=9, comment="great")
+    again, created_again = record_feedback(fresh, conversation_id="c1", customer_id="C00001", nps=9, comment="great")
+    assert created and not created_again and first.id == again.id
+    assert len(fresh.execute(select(Feedback)).scalars().all()) == 1
+    with pytest.raises(FeedbackConflict):
+        record_feedback(fresh, conversation_id="c1", customer_id="C00001", nps=2)
+
+
+def test_a_detractor_opens_a_follow_up_due_in_48_hours(fresh):
+    now = datetime(2026, 11, 2, 10, 0)
+    feedback, _ = record_feedback(fresh, conversation_id="c2", customer_id="C00002", nps=3, now=now)
+    record_feedback(fresh, conversation_id="c3", customer_id="C00003", nps=7, now=now)
+    followups = fresh.execute(select(FollowUp)).scalars().all()
+    assert [(f.feedback_id, f.status, f.due_at) for f in followups] == [
+        (feedback.id, "open", now + timedelta(hours=48))
+    ]
+
+
+def test_scores_grouped_by_rep_and_week_match_hand_counts(fresh):
+    monday = datetime(2026, 11, 2, 9)
+    answers = [  # (rep, nps, csat, ces, day offset)
+        ("ann", 10, 5, 1, 0),
+        ("ann", 9, 4, 2, 1),
+        ("ann", 3, 2, 6, 8),
+        ("bob", 8, 4, 3, 2),
+        ("bob", 6, None, None, 9),
+    ]
+    for i, (rep, nps, csat, ces, offset) in enumerate(answers):
+        record_feedback(
+            fresh,
+            conversation_id=f"s{i}",
+            customer_id="C00001",
+            nps=nps,
+            csat=csat,
+            ces=ces,
+            rep_id=rep,
+            now=monday + timedelta(days=offset),
+        )
+    by_rep = {g.key: g for g in scores(fresh, "rep")}
+    assert (by_rep["ann"].nps.promoters, by_rep["ann"].nps.passives, by_rep["ann"].nps.detractors) == (2, 0, 1)
+    assert by_rep["ann"].nps.score == pytest.approx(100 / 3)
+    # bob: one passive (8), one detractor (6): (0 - 1) / 2 = -50
+    assert (by_rep["bob"].nps.score, by_rep["bob"].csat.n, by_rep["bob"].ces.n) == (-50.0, 1, 1)
+    assert by_rep["ann"].csat.score == pytest.approx(200 / 3) and by_rep["ann"].ces.score == pytest.approx(3.0)
+    by_week = {g.key: g.nps.n for g in scores(fresh, "week")}
+    assert by_week == {"2026-11-02": 3, "2026-11-09": 2}
+    overall = scores(fresh)[0]
+    assert overall.key is None and overall.nps.n == 5 and overall.nps.small_sample
+    only_first_week = scores(fresh, None, date(2026, 11, 2), date(2026, 11, 8))[0]
+    assert only_first_week.nps.n == 3
+
+
+# --- the HTTP API -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api(database_url):
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    with TestClient(app) as client:
+        yield client
+
+
+def survey(customer_id="C00001", **answers):
+    conversation = f"fb-{uuid.uuid4().hex[:10]}"
+    body = {"conversation_id": conversation, "customer_id": customer_id, "nps": 9, "channel": "chat"}
+    body.update(answers)
+    body["token"] = mint_survey_token(conversation, customer_id, signing_secret())
+    return body
+
+
+def test_post_feedback_stores_once_and_returns_the_id(api):
+    body = survey(nps=10, csat=5, ces=2, comment="Sorted in two minutes, thanks Priya")
+    first = api.post("/api/feedback", json=body)
+    assert first.status_code == 201 and first.json()["duplicate"] is False
+    again = api.post("/api/feedback", json=body)
+    assert again.status_code == 200 and again.json() == {"id": first.json()["id"], "duplicate": True}
+    changed = api.post("/api/feedback", json={**body, "nps": 0})
+    assert changed.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "change, status, words",
+    [
+        ({"nps": 11}, 422, "nps"),
+        ({"nps": "ten"}, 422, "nps"),
+        ({"nps": 7.5}, 422, "whole number"),
+        ({"csat": 0}, 422, "csat"),
+        ({"ces": 8}, 422, "ces"),
+        ({"comment": "x" * 100_000}, 422, "comment"),
+        ({"surprise": 1}, 422, "surprise"),
+        ({"nps": None, "csat": None, "ces": None, "comment": " "}, 422, "Nothing to record"),
+        ({"token": "forged.token"}, 403, "bad signature"),
+    ],
+)
+def test_bad_submissions_get_a_clear_4xx_and_store_nothing(api, session, change, status, words):
+    body = {**survey(), **change}
+    response = api.post("/api/feedback", json=body)
+    assert response.status_code == status and words in str(response.json()["detail"])
+    stored = session.execute(select(Feedback).where(Feedback.conversation_id == body["conversation_id"])).first()
+    assert stored is None
+
+
+def test_a_token_for_another_conversation_or_expired_is_refused(api):
+    body = survey()
+    other = survey()
+    assert api.post("/api/feedback", json={**body, "token": other["token"]}).status_code == 403
+    expired = mint_survey_token(body["conversation_id"], "C00001", signing_secret(), now=0)
+    response = api.post("/api/feedback", json={**body, "token": expired})
+    assert response.status_code == 403 and "expired" in response.json()["detail"]
+
+
+def test_scores_endpoint_counts_new_feedback(api):
+    before = api.get("/api/scores").json()["groups"]
+    n_before = before[0]["nps"]["n"] if before else 0
+    assert api.post("/api/feedback", json=survey(nps=2, comment="slow")).status_code == 201
+    after = api.get("/api/scores").json()["groups"][0]["nps"]
+    assert after["n"] == n_before + 1 and after["detractors"] >= 1
+    assert after["margin_of_error"] is not None
+    assert api.get("/api/scores?group_by=week").json()["group_by"] == "week"
+
+
+def test_impossible_date_range_and_unknown_grouping(api):
+    assert api.get("/api/scores?from=2026-02-01&to=2026-01-01").status_code == 422
+    assert api.get("/api/scores?group_by=planet").status_code == 422
