@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,11 +14,39 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import chat_tokens, customers, feedback
+from assistant.cx import outbox
 from assistant.db import session_scope
 
 logger = logging.getLogger(__name__)
 
+OUTBOX_DRAIN_SECONDS = float(os.environ.get("OUTBOX_DRAIN_SECONDS", "5"))
+
+
+def drain_outbox() -> int:
+    try:
+        with session_scope() as session:
+            return outbox.drain(session)
+    except SQLAlchemyError:
+        logger.exception("could not drain the feedback outbox")
+        return 0
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    """Deliver surveys that waited in the outbox while the sidecar was down."""
+
+    async def keep_draining():
+        while True:
+            await asyncio.to_thread(drain_outbox)
+            await asyncio.sleep(OUTBOX_DRAIN_SECONDS)
+
+    task = asyncio.create_task(keep_draining())
+    yield
+    task.cancel()
+
+
 app = FastAPI(
+    lifespan=lifespan,
     title="Northwind Home assistant sidecar",
     description="Customer records for reps; post-chat feedback and CX scores for supervisors.",
     version="0.1.0",

@@ -96,7 +96,11 @@ def mint_survey_token(
 ) -> str:
     payload = _b64(
         json.dumps(
-            {"c": conversation_id, "u": customer_id, "e": int((now if now is not None else time.time()) + SURVEY_TTL_SECONDS)},
+            {
+                "c": conversation_id,
+                "u": customer_id,
+                "e": int((now if now is not None else time.time()) + SURVEY_TTL_SECONDS),
+            },
             separators=(",", ":"),
         ).encode()
     )

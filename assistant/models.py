@@ -292,3 +292,21 @@ class FollowUp(Base):
     created_at = Column(DateTime, nullable=False)
     due_at = Column(DateTime, nullable=False, index=True)
     updated_at = Column(DateTime, nullable=False)
+
+
+class FeedbackOutbox(Base):
+    """Feedback the action server could not hand to the sidecar yet.
+
+    The sidecar drains it (at start and on a timer); recording is idempotent
+    per conversation, so each survey arrives exactly once.
+    """
+
+    __tablename__ = "feedback_outbox"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(120), nullable=False, index=True)
+    payload = Column(Text, nullable=False)  # JSON of the feedback fields
+    created_at = Column(DateTime, nullable=False)
+    attempts = Column(Integer, default=0, nullable=False)
+    delivered_at = Column(DateTime, nullable=True, index=True)
+    last_error = Column(String(200), nullable=True)

@@ -55,9 +55,7 @@ def record_feedback(
         "channel": channel,
         "topic": topic,
     }
-    existing = session.execute(
-        select(Feedback).where(Feedback.conversation_id == conversation_id)
-    ).scalar_one_or_none()
+    existing = session.execute(select(Feedback).where(Feedback.conversation_id == conversation_id)).scalar_one_or_none()
     if existing is not None:
         if all(getattr(existing, name) == value for name, value in answers.items()):
             return existing, False

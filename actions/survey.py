@@ -1,0 +1,127 @@
+"""The post-chat survey: NPS, then optional CSAT, effort and a comment.
+
+Every question can be skipped, and an answer that isn't a score counts as a
+skip: a survey never traps anyone. The result goes to the sidecar with a
+token signed for this conversation; if the sidecar is down it waits in the
+outbox and the sidecar picks it up when it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any, Dict, List, Optional, Text
+
+import httpx
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.cx import outbox
+from assistant.db import session_scope
+from assistant.identity import mint_survey_token, signing_secret
+
+logger = logging.getLogger(__name__)
+
+SKIPPED = "skipped"
+SURVEY_SLOTS = ("survey_nps", "survey_csat", "survey_ces", "survey_comment")
+SCALES = {"survey_nps": (0, 10), "survey_csat": (1, 5), "survey_ces": (1, 7)}
+TOPIC_INTENTS = (
+    "track_order", "delivery_problem", "explain_bill", "payment_problem", "request_refund", "refund_status",
+    "change_plan", "cancel_subscription", "technical_problem", "account_help", "complaint", "faq",
+)  # fmt: skip
+
+
+def parse_score(text: Any, low: int, high: int) -> Any:
+    """The whole number in `text` if it is on the scale, else SKIPPED."""
+    match = re.fullmatch(r"\s*(\d{1,2})\s*(?:/\s*\d+|out of \d+)?\s*[.!]?\s*", str(text or ""))
+    if match and low <= int(match.group(1)) <= high:
+        return int(match.group(1))
+    return SKIPPED
+
+
+class ValidateSurveyForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_survey_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        return [] if tracker.get_slot("survey_done") else domain_slots
+
+    def validate_survey_nps(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"survey_nps": parse_score(value, *SCALES["survey_nps"])}
+
+    def validate_survey_csat(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"survey_csat": parse_score(value, *SCALES["survey_csat"])}
+
+    def validate_survey_ces(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"survey_ces": parse_score(value, *SCALES["survey_ces"])}
+
+    def validate_survey_comment(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        return {"survey_comment": SKIPPED if text.lower() in ("skip", "no", "no thanks", "") else text[:2000]}
+
+
+def _answer(tracker: Tracker, slot: str) -> Optional[Any]:
+    value = tracker.get_slot(slot)
+    return None if value in (None, SKIPPED) else value
+
+
+def conversation_topic(tracker: Tracker) -> Optional[str]:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in TOPIC_INTENTS:
+                return intent
+    return None
+
+
+def sidecar_url() -> str:
+    return os.environ.get("SIDECAR_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+class ActionSubmitSurvey(Action):
+    def name(self) -> Text:
+        return "action_submit_survey"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if tracker.get_slot("survey_done"):
+            dispatcher.utter_message(response="utter_goodbye")
+            return []
+        feedback = {
+            "conversation_id": tracker.sender_id,
+            "customer_id": tracker.get_slot("customer_id"),
+            "nps": _answer(tracker, "survey_nps"),
+            "csat": _answer(tracker, "survey_csat"),
+            "ces": _answer(tracker, "survey_ces"),
+            "comment": _answer(tracker, "survey_comment") or "",
+            "channel": tracker.get_latest_input_channel() or "chat",
+            "topic": conversation_topic(tracker),
+        }
+        answered = any(feedback[k] is not None for k in ("nps", "csat", "ces")) or feedback["comment"]
+        events = [SlotSet(slot, None) for slot in SURVEY_SLOTS] + [SlotSet("survey_done", True)]
+        if answered:
+            await self.deliver(feedback)
+        detractor = feedback["nps"] is not None and feedback["nps"] <= 6
+        dispatcher.utter_message(response="utter_survey_thanks_detractor" if detractor else "utter_survey_thanks")
+        return events
+
+    async def deliver(self, feedback: Dict[str, Any]) -> None:
+        token = mint_survey_token(feedback["conversation_id"], feedback["customer_id"], signing_secret())
+        try:
+            async with httpx.AsyncClient(timeout=3) as client:
+                response = await client.post(f"{sidecar_url()}/api/feedback", json={**feedback, "token": token})
+            if response.status_code < 500:
+                if response.status_code >= 400:
+                    logger.warning("sidecar refused feedback: %s %s", response.status_code, response.text[:200])
+                return
+            error = f"sidecar answered {response.status_code}"
+        except httpx.HTTPError as exc:
+            error = f"sidecar unreachable: {exc.__class__.__name__}"
+        try:
+            with session_scope() as session:
+                outbox.put(session, feedback, error)
+        except SQLAlchemyError:
+            logger.exception("feedback for %s lost: sidecar and database both down", feedback["conversation_id"])

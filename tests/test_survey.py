@@ -1,0 +1,85 @@
+"""The post-chat survey, end to end: asked at goodbye, skippable, stored once."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from actions.survey import SKIPPED, parse_score
+from assistant.cx import outbox
+from assistant.models import Feedback, FeedbackOutbox, FollowUp
+
+
+def new_sender() -> str:
+    return f"survey-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.mark.parametrize(
+    "text, low, high, expected",
+    [("9", 0, 10, 9), (" 10 ", 0, 10, 10), ("7/10", 0, 10, 7), ("0", 0, 10, 0), ("11", 0, 10, SKIPPED),
+     ("0", 1, 5, SKIPPED), ("skip", 0, 10, SKIPPED), ("great service", 0, 10, SKIPPED), (None, 0, 10, SKIPPED)],
+)  # fmt: skip
+def test_scores_are_read_from_answers_and_anything_else_is_a_skip(text, low, high, expected):
+    assert parse_score(text, low, high) == expected
+
+
+def feedback_for(session, sender):
+    session.expire_all()
+    return session.execute(select(Feedback).where(Feedback.conversation_id == sender)).scalars().all()
+
+
+def test_goodbye_asks_the_survey_and_stores_it_as_written(chat, session):
+    sender = new_sender()
+    chat.text(sender, "why is my bill higher?", "C00001")
+    ask = chat.say(sender, "bye", "C00001")
+    assert any(b["payload"] == "10" for m in ask for b in m.get("buttons", []))
+    assert "satisfied" in chat.text(sender, "3", "C00001")
+    assert "easy" in chat.text(sender, "2", "C00001")
+    assert "own words" in chat.text(sender, "6", "C00001")
+    comment = "<script>alert(1)</script> it took far too long"
+    thanks = chat.text(sender, comment, "C00001")
+    assert "sorry" in thanks.lower()
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.csat, stored.ces, stored.comment) == (3, 2, 6, comment)
+    assert stored.customer_id == "C00001" and stored.topic == "explain_bill" and stored.channel == "rest"
+    followup = session.execute(select(FollowUp).where(FollowUp.feedback_id == stored.id)).scalar_one()
+    assert followup.status == "open"
+    assert "Thanks for chatting" in chat.text(sender, "bye", "C00001")  # asked once per conversation
+
+
+def test_every_question_can_be_skipped(chat, session):
+    sender = new_sender()
+    chat.text(sender, "goodbye", "C00002")
+    for _ in range(3):
+        chat.text(sender, "skip", "C00002")
+    assert "Thank you" in chat.text(sender, "skip", "C00002")
+    assert feedback_for(session, sender) == []
+
+
+def test_sidecar_down_feedback_waits_in_the_outbox_and_arrives_once(chat, session, stack):
+    sidecar = stack["sidecar"]
+    sender = new_sender()
+    sidecar.stop()
+    try:
+        chat.text(sender, "bye", "C00003")
+        chat.text(sender, "9", "C00003")
+        chat.text(sender, "skip", "C00003")
+        chat.text(sender, "skip", "C00003")
+        assert "Thank you" in chat.text(sender, "quick and friendly", "C00003")
+        assert feedback_for(session, sender) == []
+        session.expire_all()
+        waiting = session.execute(select(FeedbackOutbox).where(FeedbackOutbox.conversation_id == sender)).scalar_one()
+        assert waiting.delivered_at is None
+    finally:
+        sidecar.start()
+        sidecar.wait_ready(60)
+    deadline = time.monotonic() + 20
+    while not feedback_for(session, sender) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    [stored] = feedback_for(session, sender)
+    assert stored.nps == 9 and stored.comment == "quick and friendly"
+    assert outbox.drain(session) == 0 or len(feedback_for(session, sender)) == 1
+    assert len(feedback_for(session, sender)) == 1
