@@ -7,7 +7,7 @@ from typing import List, Optional
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel
 
-from api.deps import SessionDep
+from api.deps import RepDep, SessionDep
 from assistant.history import customer_history, history_as_dict
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
@@ -76,6 +76,7 @@ class CustomerOut(BaseModel):
 @router.get("/{customer_id}", response_model=CustomerOut, summary="A customer's profile and recent history")
 def get_customer(
     session: SessionDep,
+    _user: RepDep,
     customer_id: str = Path(..., min_length=1, max_length=20, regex=r"^[A-Za-z0-9_-]+$"),
 ) -> CustomerOut:
     history = customer_history(session, customer_id)

@@ -8,7 +8,7 @@ from typing import List, Literal, Optional
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field, validator
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SupervisorDep
 from assistant.customers import get_customer
 from assistant.cx.feedback import FeedbackConflict, record_feedback, scores
 from assistant.identity import InvalidToken, signing_secret, verify_survey_token
@@ -110,6 +110,7 @@ def _measure(value, **extra) -> dict:
 @router.get("/scores", response_model=ScoresOut, summary="NPS, CSAT and CES with margins, overall or grouped")
 def get_scores(
     session: SessionDep,
+    _user: SupervisorDep,
     group_by: Optional[Literal["day", "week", "month", "rep", "topic", "channel"]] = None,
     date_from: Optional[date] = Query(None, alias="from"),
     date_to: Optional[date] = Query(None, alias="to"),

@@ -598,11 +598,13 @@ def prepare_database(engine, *, customers: int = 500, seed: int = 7, today: date
     """
     from assistant.business import load_catalog
     from assistant.models import Base
+    from assistant.staff import ensure_demo_staff
 
     Base.metadata.create_all(engine)
     make_session = sessionmaker(engine, future=True)
     with make_session.begin() as session:
         sync_catalog(session, load_catalog())
+        ensure_demo_staff(session)
     with make_session.begin() as session:
         if demo_data_loaded(session):
             return {}

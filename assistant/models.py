@@ -310,3 +310,16 @@ class FeedbackOutbox(Base):
     attempts = Column(Integer, default=0, nullable=False)
     delivered_at = Column(DateTime, nullable=True, index=True)
     last_error = Column(String(200), nullable=True)
+
+
+class StaffUser(Base):
+    """A support rep or supervisor who signs in to the console or the API."""
+
+    __tablename__ = "staff_users"
+
+    username = Column(String(40), primary_key=True)
+    display_name = Column(String(80), nullable=False)
+    # rep | supervisor
+    role = Column(String(20), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    active = Column(Boolean, default=True, nullable=False)

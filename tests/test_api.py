@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+REP = ("priya", "priya-demo")
+SUPERVISOR = ("sam", "sam-demo")
+
 
 @pytest.fixture(scope="module")
 def api(database_url):
@@ -21,7 +24,7 @@ def test_health(api):
 
 
 def test_customer_history_has_the_records(api):
-    body = api.get("/api/customers/C00001").json()
+    body = api.get("/api/customers/C00001", auth=REP).json()
     assert body["name"] == "Jane Doe"
     assert "ORD-100001" in [order["number"] for order in body["recent_orders"]]
     latest, previous = body["latest_bills"][:2]
@@ -31,13 +34,13 @@ def test_customer_history_has_the_records(api):
 
 
 def test_unknown_customer_is_a_clear_404(api):
-    response = api.get("/api/customers/C99999")
+    response = api.get("/api/customers/C99999", auth=REP)
     assert response.status_code == 404
     assert "C99999" in response.json()["detail"]
 
 
 def test_malformed_customer_id_is_a_422_not_a_500(api):
-    response = api.get("/api/customers/%27%3B%20DROP%20TABLE")
+    response = api.get("/api/customers/%27%3B%20DROP%20TABLE", auth=REP)
     assert response.status_code == 422
     assert "detail" in response.json()
 
@@ -49,3 +52,17 @@ def test_openapi_documents_the_endpoints(api):
 
 def test_running_sidecar_answers(sidecar_url):
     assert httpx.get(f"{sidecar_url}/health").status_code == 200
+
+
+def test_customer_records_need_a_staff_sign_in(api):
+    missing = api.get("/api/customers/C00001")
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Basic"
+    assert api.get("/api/customers/C00001", auth=("priya", "wrong")).status_code == 401
+    assert api.get("/api/customers/C00001", auth=SUPERVISOR).status_code == 200
+
+
+def test_scores_are_for_supervisors_only(api):
+    assert api.get("/api/scores").status_code == 401
+    refused = api.get("/api/scores", auth=REP)
+    assert refused.status_code == 403 and refused.json()["detail"] == "Supervisors only."
+    assert api.get("/api/scores", auth=SUPERVISOR).status_code == 200

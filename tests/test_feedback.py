@@ -15,6 +15,8 @@ from assistant.demo_data import prepare_database
 from assistant.identity import mint_survey_token, signing_secret
 from assistant.models import Feedback, FollowUp
 
+SUPERVISOR = ("sam", "sam-demo")
+
 
 @pytest.fixture
 def fresh():
@@ -140,15 +142,15 @@ def test_a_token_for_another_conversation_or_expired_is_refused(api):
 
 
 def test_scores_endpoint_counts_new_feedback(api):
-    before = api.get("/api/scores").json()["groups"]
+    before = api.get("/api/scores", auth=SUPERVISOR).json()["groups"]
     n_before = before[0]["nps"]["n"] if before else 0
     assert api.post("/api/feedback", json=survey(nps=2, comment="slow")).status_code == 201
-    after = api.get("/api/scores").json()["groups"][0]["nps"]
+    after = api.get("/api/scores", auth=SUPERVISOR).json()["groups"][0]["nps"]
     assert after["n"] == n_before + 1 and after["detractors"] >= 1
     assert after["margin_of_error"] is not None
-    assert api.get("/api/scores?group_by=week").json()["group_by"] == "week"
+    assert api.get("/api/scores?group_by=week", auth=SUPERVISOR).json()["group_by"] == "week"
 
 
 def test_impossible_date_range_and_unknown_grouping(api):
-    assert api.get("/api/scores?from=2026-02-01&to=2026-01-01").status_code == 422
-    assert api.get("/api/scores?group_by=planet").status_code == 422
+    assert api.get("/api/scores?from=2026-02-01&to=2026-01-01", auth=SUPERVISOR).status_code == 422
+    assert api.get("/api/scores?group_by=planet", auth=SUPERVISOR).status_code == 422
