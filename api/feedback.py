@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from datetime import date, datetime
 from typing import List, Literal, Optional
+from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, validator
+from sqlalchemy import select
 
-from api.deps import SessionDep, SupervisorDep
+from api.deps import RepDep, SessionDep, SupervisorDep
 from assistant.customers import get_customer
-from assistant.cx.feedback import FeedbackConflict, record_feedback, scores
+from assistant.cx.feedback import (
+    FeedbackConflict,
+    FeedbackQuery,
+    FollowUpError,
+    feedback_log,
+    is_overdue,
+    record_feedback,
+    scores,
+    update_follow_up,
+)
+from assistant.cx.scores import nps_band
 from assistant.identity import InvalidToken, signing_secret, verify_survey_token
+from assistant.models import Feedback, FollowUp
+from assistant.transcripts import transcript
 
 router = APIRouter(prefix="/api", tags=["feedback"])
 
@@ -127,3 +143,195 @@ def get_scores(
         for g in scores(session, group_by, date_from, date_to)
     ]
     return ScoresOut(group_by=group_by, groups=groups)
+
+
+class FeedbackRow(BaseModel):
+    id: int
+    conversation_id: str
+    customer_id: Optional[str]
+    nps: Optional[int]
+    band: Optional[str]
+    csat: Optional[int]
+    ces: Optional[int]
+    comment: str = Field(..., description="As the customer wrote it; render as text, never as HTML")
+    rep_id: Optional[str]
+    channel: str
+    topic: Optional[str]
+    created_at: str
+    transcript_url: str
+
+
+class FeedbackPage(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    rows: List[FeedbackRow]
+
+
+CSV_COLUMNS = [
+    "id", "created_at", "conversation_id", "customer_id", "nps", "band", "csat", "ces",
+    "rep_id", "channel", "topic", "comment", "transcript_url",
+]  # fmt: skip
+
+
+def _row(feedback) -> FeedbackRow:
+    return FeedbackRow(
+        id=feedback.id,
+        conversation_id=feedback.conversation_id,
+        customer_id=feedback.customer_id,
+        nps=feedback.nps,
+        band=None if feedback.nps is None else nps_band(feedback.nps),
+        csat=feedback.csat,
+        ces=feedback.ces,
+        comment=feedback.comment or "",
+        rep_id=feedback.rep_id,
+        channel=feedback.channel,
+        topic=feedback.topic,
+        created_at=feedback.created_at.isoformat(timespec="seconds"),
+        transcript_url=f"/api/conversations/{quote(feedback.conversation_id, safe='')}/transcript",
+    )
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@router.get(
+    "/feedback",
+    response_model=FeedbackPage,
+    summary="The feedback log: filter, search, sort, page, or export as CSV",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_feedback(
+    session: SessionDep,
+    _user: SupervisorDep,
+    date_from: Optional[date] = Query(None, alias="from"),
+    date_to: Optional[date] = Query(None, alias="to"),
+    rep: Optional[str] = Query(None, max_length=40),
+    channel: Optional[str] = Query(None, max_length=30),
+    topic: Optional[str] = Query(None, max_length=40),
+    band: Optional[Literal["promoter", "passive", "detractor"]] = None,
+    q: Optional[str] = Query(None, max_length=200, description="Text to find in comments"),
+    sort: Literal["created_at", "nps", "csat", "ces"] = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    page: int = Query(1, ge=1, le=100_000),
+    page_size: int = Query(50, ge=1, le=500),
+    format: Literal["json", "csv"] = "json",
+):
+    if date_from and date_to and date_from > date_to:
+        raise HTTPException(status_code=422, detail="'from' is after 'to': no day can be in that range.")
+    query = FeedbackQuery(
+        date_from=date_from, date_to=date_to, rep_id=rep, channel=channel, topic=topic, band=band, text=q,
+        sort=sort, descending=order == "desc", page=page, page_size=page_size,
+    )  # fmt: skip
+    if format == "csv":
+        query.page, query.page_size = 1, 1_000_000
+    rows, total = feedback_log(session, query)
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for row in map(_row, rows):
+            values = row.dict()
+            writer.writerow([_csv_cell(values[name]) for name in CSV_COLUMNS])
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="feedback.csv"'},
+        )
+    return FeedbackPage(total=total, page=page, page_size=page_size, rows=[_row(r) for r in rows])
+
+
+class TranscriptLine(BaseModel):
+    speaker: str
+    text: str
+    at: str
+
+
+@router.get(
+    "/conversations/{conversation_id}/transcript",
+    response_model=List[TranscriptLine],
+    summary="What was said in a conversation (from the tracker store)",
+)
+def get_transcript(
+    session: SessionDep, _user: RepDep, conversation_id: str = Path(..., min_length=1, max_length=120)
+) -> List[TranscriptLine]:
+    lines = transcript(session, conversation_id)
+    if not lines:
+        raise HTTPException(status_code=404, detail=f"No transcript for conversation {conversation_id!r}.")
+    return [TranscriptLine(**line) for line in lines]
+
+
+class FollowUpOut(BaseModel):
+    id: int
+    feedback_id: int
+    customer_id: Optional[str]
+    status: str
+    owner: Optional[str]
+    notes: str
+    created_at: str
+    due_at: str
+    overdue: bool
+    nps: Optional[int]
+    comment: str
+
+
+class FollowUpPatch(BaseModel):
+    status: Optional[Literal["open", "contacted", "resolved"]] = None
+    owner: Optional[str] = Field(None, min_length=1, max_length=40)
+    notes: Optional[str] = Field(None, max_length=2000)
+
+    class Config:
+        extra = "forbid"
+
+
+def _follow_up_out(follow_up, feedback) -> FollowUpOut:
+    return FollowUpOut(
+        id=follow_up.id,
+        feedback_id=follow_up.feedback_id,
+        customer_id=follow_up.customer_id,
+        status=follow_up.status,
+        owner=follow_up.owner,
+        notes=follow_up.notes or "",
+        created_at=follow_up.created_at.isoformat(timespec="seconds"),
+        due_at=follow_up.due_at.isoformat(timespec="seconds"),
+        overdue=is_overdue(follow_up),
+        nps=feedback.nps,
+        comment=feedback.comment or "",
+    )
+
+
+@router.get("/followups", response_model=List[FollowUpOut], summary="Detractor follow-ups, overdue flagged")
+def get_follow_ups(
+    session: SessionDep,
+    _user: SupervisorDep,
+    status: Optional[Literal["open", "contacted", "resolved"]] = None,
+    overdue: Optional[bool] = None,
+    limit: int = Query(200, ge=1, le=1000),
+) -> List[FollowUpOut]:
+    query = select(FollowUp, Feedback).join(Feedback, Feedback.id == FollowUp.feedback_id)
+    if status:
+        query = query.where(FollowUp.status == status)
+    if overdue is not None:
+        late = (FollowUp.status != "resolved") & (FollowUp.due_at < datetime.utcnow())
+        query = query.where(late if overdue else ~late)
+    rows = session.execute(query.order_by(FollowUp.due_at).limit(limit)).all()
+    return [_follow_up_out(follow_up, feedback) for follow_up, feedback in rows]
+
+
+@router.patch(
+    "/followups/{follow_up_id}", response_model=FollowUpOut, summary="Move a follow-up on, assign it, add notes"
+)
+def patch_follow_up(
+    body: FollowUpPatch, session: SessionDep, user: SupervisorDep, follow_up_id: int = Path(..., ge=1)
+) -> FollowUpOut:
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise HTTPException(status_code=404, detail=f"No follow-up {follow_up_id}.")
+    try:
+        update_follow_up(session, follow_up, status=body.status, owner=body.owner, notes=body.notes)
+    except FollowUpError as error:
+        raise HTTPException(status_code=409, detail=str(error).capitalize() + ".")
+    return _follow_up_out(follow_up, session.get(Feedback, follow_up.feedback_id))

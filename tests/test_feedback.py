@@ -154,3 +154,87 @@ def test_scores_endpoint_counts_new_feedback(api):
 def test_impossible_date_range_and_unknown_grouping(api):
     assert api.get("/api/scores?from=2026-02-01&to=2026-01-01", auth=SUPERVISOR).status_code == 422
     assert api.get("/api/scores?group_by=planet", auth=SUPERVISOR).status_code == 422
+
+
+def post(api, rep, nps, comment="", **extra):
+    body = survey(nps=nps, comment=comment, rep_id=rep, **extra)
+    response = api.post("/api/feedback", json=body)
+    assert response.status_code == 201, response.text
+    return body["conversation_id"]
+
+
+def test_feedback_log_filters_search_sorts_and_pages(api):
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    for nps, comment in [(10, "Lovely, fast"), (8, "ok"), (2, "100% useless_ really"), (5, "slow reply"), (9, "")]:
+        post(api, rep, nps, comment, topic="explain_bill")
+    log = lambda query: api.get(f"/api/feedback?rep={rep}&{query}", auth=SUPERVISOR)  # noqa: E731
+    everything = log("").json()
+    assert everything["total"] == 5
+    assert [r["nps"] for r in log("sort=nps&order=asc").json()["rows"]] == [2, 5, 8, 9, 10]
+    assert [r["nps"] for r in log("band=detractor").json()["rows"]] == [5, 2]  # newest first
+    assert [r["comment"] for r in log("q=SLOW").json()["rows"]] == ["slow reply"]
+    assert [r["comment"] for r in log("q=100%25").json()["rows"]] == ["100% useless_ really"]  # % taken literally
+    page2 = log("sort=nps&order=asc&page=2&page_size=2").json()
+    assert page2["total"] == 5 and [r["nps"] for r in page2["rows"]] == [8, 9]
+    assert log("topic=complaint").json()["total"] == 0
+    row = everything["rows"][0]
+    assert row["transcript_url"].startswith("/api/conversations/") and row["band"] in (
+        "promoter",
+        "passive",
+        "detractor",
+    )
+
+
+def test_feedback_log_as_csv_keeps_comments_as_written_and_defuses_formulas(api):
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    post(api, rep, 3, '<script>alert(1)</script>, "quoted"')
+    post(api, rep, 9, '=HYPERLINK("http://evil")')
+    response = api.get(f"/api/feedback?rep={rep}&format=csv&sort=nps&order=asc", auth=SUPERVISOR)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    import csv as csv_module
+    import io
+
+    rows = list(csv_module.DictReader(io.StringIO(response.text)))
+    assert [r["comment"] for r in rows] == ['<script>alert(1)</script>, "quoted"', '\'=HYPERLINK("http://evil")']
+
+
+def test_feedback_log_refuses_an_impossible_range_and_non_supervisors(api):
+    assert api.get("/api/feedback?from=2026-05-01&to=2026-04-01", auth=SUPERVISOR).status_code == 422
+    assert api.get("/api/feedback", auth=("priya", "priya-demo")).status_code == 403
+    assert api.get("/api/feedback").status_code == 401
+
+
+def test_follow_up_moves_forward_only_and_flags_overdue(api, session):
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    conversation = post(api, rep, 1, "never again")
+    feedback = session.execute(select(Feedback).where(Feedback.conversation_id == conversation)).scalar_one()
+    follow_up = session.execute(select(FollowUp).where(FollowUp.feedback_id == feedback.id)).scalar_one()
+    listed = {f["id"]: f for f in api.get("/api/followups?status=open", auth=SUPERVISOR).json()}
+    assert listed[follow_up.id]["overdue"] is False and listed[follow_up.id]["comment"] == "never again"
+    url = f"/api/followups/{follow_up.id}"
+    moved = api.patch(
+        url, json={"status": "contacted", "owner": "sam", "notes": "Called, offered credit"}, auth=SUPERVISOR
+    )
+    assert (
+        moved.status_code == 200 and moved.json()["status"] == "contacted" and "offered credit" in moved.json()["notes"]
+    )
+    back = api.patch(url, json={"status": "open"}, auth=SUPERVISOR)
+    assert back.status_code == 409 and "can't go back" in back.json()["detail"]
+    assert api.patch(url, json={"status": "done"}, auth=SUPERVISOR).status_code == 422
+    assert api.patch("/api/followups/999999", json={"status": "resolved"}, auth=SUPERVISOR).status_code == 404
+    # two days later and not resolved: overdue
+    session.expire_all()
+    row = session.get(FollowUp, follow_up.id)
+    row.due_at = datetime.utcnow() - timedelta(minutes=1)
+    session.commit()
+    overdue_ids = [f["id"] for f in api.get("/api/followups?overdue=true", auth=SUPERVISOR).json()]
+    assert follow_up.id in overdue_ids
+
+
+def test_transcript_of_a_real_conversation(api, chat):
+    sender = f"tr-{uuid.uuid4().hex[:8]}"
+    chat.text(sender, "where is my order", "C00001")
+    lines = api.get(f"/api/conversations/{sender}/transcript", auth=("priya", "priya-demo")).json()
+    assert lines[0] == {"speaker": "customer", "text": "where is my order", "at": lines[0]["at"]}
+    assert any("ORD-100001" in line["text"] for line in lines if line["speaker"] == "assistant")
+    assert api.get("/api/conversations/nope/transcript", auth=("priya", "priya-demo")).status_code == 404

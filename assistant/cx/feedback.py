@@ -134,3 +134,92 @@ def scores(
             )
         )
     return groups
+
+
+SORTABLE = {"created_at": Feedback.created_at, "nps": Feedback.nps, "csat": Feedback.csat, "ces": Feedback.ces}
+BANDS = {
+    "promoter": Feedback.nps >= 9,
+    "passive": Feedback.nps.between(7, 8),
+    "detractor": Feedback.nps <= 6,
+}
+
+
+@dataclass
+class FeedbackQuery:
+    date_from: Optional[date] = None
+    date_to: Optional[date] = None
+    rep_id: Optional[str] = None
+    channel: Optional[str] = None
+    topic: Optional[str] = None
+    band: Optional[str] = None
+    text: Optional[str] = None
+    sort: str = "created_at"
+    descending: bool = True
+    page: int = 1
+    page_size: int = 50
+
+
+def feedback_log(session: Session, query: FeedbackQuery) -> Tuple[List[Feedback], int]:
+    """One page of the feedback log and the total matching, filtered in SQL."""
+    conditions = []
+    if query.date_from:
+        conditions.append(Feedback.created_on >= query.date_from)
+    if query.date_to:
+        conditions.append(Feedback.created_on <= query.date_to)
+    if query.rep_id:
+        conditions.append(Feedback.rep_id == query.rep_id)
+    if query.channel:
+        conditions.append(Feedback.channel == query.channel)
+    if query.topic:
+        conditions.append(Feedback.topic == query.topic)
+    if query.band:
+        conditions.append(BANDS[query.band])
+    if query.text:
+        escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.lower(Feedback.comment).like(f"%{escaped.lower()}%", escape="\\"))
+    total = session.execute(select(func.count()).select_from(Feedback).where(*conditions)).scalar_one()
+    order = SORTABLE[query.sort]
+    rows = session.execute(
+        select(Feedback)
+        .where(*conditions)
+        .order_by(order.desc() if query.descending else order.asc(), Feedback.id.desc())
+        .offset((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    ).scalars()
+    return list(rows), total
+
+
+FOLLOW_UP_STEPS = ("open", "contacted", "resolved")
+
+
+class FollowUpError(ValueError):
+    """A follow-up change that would move it backwards or is unknown."""
+
+
+def update_follow_up(
+    session: Session,
+    follow_up: FollowUp,
+    status: Optional[str] = None,
+    owner: Optional[str] = None,
+    notes: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> FollowUp:
+    """Move a follow-up forward (open → contacted → resolved), set owner, add notes."""
+    if status is not None:
+        if status not in FOLLOW_UP_STEPS:
+            raise FollowUpError(f"status must be one of {', '.join(FOLLOW_UP_STEPS)}")
+        if FOLLOW_UP_STEPS.index(status) < FOLLOW_UP_STEPS.index(follow_up.status):
+            raise FollowUpError(f"a {follow_up.status} follow-up can't go back to {status}")
+        follow_up.status = status
+    if owner is not None:
+        follow_up.owner = owner
+    if notes:
+        stamp = (now or datetime.utcnow()).strftime("%Y-%m-%d %H:%M")
+        follow_up.notes = f"{follow_up.notes}\n[{stamp}] {notes}".strip()
+    follow_up.updated_at = now or datetime.utcnow()
+    session.flush()
+    return follow_up
+
+
+def is_overdue(follow_up: FollowUp, now: Optional[datetime] = None) -> bool:
+    return follow_up.status != "resolved" and (now or datetime.utcnow()) > follow_up.due_at
