@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db model run test test-postgres bench clean
+.PHONY: help setup venv db model run test test-postgres bench bench-nps-value clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
@@ -52,6 +52,9 @@ test-postgres: setup
 
 bench: setup
 	$(PY) -m benchmarks.bench_assistant
+
+bench-nps-value: venv
+	$(PY) -m benchmarks.bench_nps_value
 
 clean:
 	rm -rf var/ models/*.tar.gz .pytest_cache
