@@ -11,13 +11,15 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db model run test test-postgres bench bench-nps-value clean
+.PHONY: help setup venv db model run test test-postgres bench bench-feedback bench-nps-value clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
 	@echo "make test   - set up, train if needed, run the test suite"
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
 	@echo "make bench  - latency, memory, start-up and training figures for this machine"
+	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
+	@echo "make bench-nps-value - retention, revenue and one NPS point's worth (telco sample)"
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && $$PYTHON -m venv $(VENV)
@@ -52,6 +54,9 @@ test-postgres: setup
 
 bench: setup
 	$(PY) -m benchmarks.bench_assistant
+
+bench-feedback: setup
+	$(PY) -m benchmarks.bench_feedback
 
 bench-nps-value: venv
 	$(PY) -m benchmarks.bench_nps_value
