@@ -83,3 +83,10 @@ def test_sidecar_down_feedback_waits_in_the_outbox_and_arrives_once(chat, sessio
     assert stored.nps == 9 and stored.comment == "quick and friendly"
     assert outbox.drain(session) == 0 or len(feedback_for(session, sender)) == 1
     assert len(feedback_for(session, sender)) == 1
+
+
+def test_nothing_else_after_thanks_also_ends_with_the_survey(chat):
+    sender = new_sender()
+    chat.text(sender, "where is my order", "C00001")
+    assert "anything else" in chat.text(sender, "thanks!", "C00001")
+    assert "recommend" in chat.text(sender, "no, that's all", "C00001")
