@@ -71,10 +71,11 @@ def clean_text(text: Optional[Text]) -> Text:
 
 
 class _CountingOutput(OutputChannel):
-    """Passes every reply through and counts them."""
+    """Passes every reply through, to the sender id the client used, and counts them."""
 
-    def __init__(self, inner: OutputChannel) -> None:
+    def __init__(self, inner: OutputChannel, reply_to: Text) -> None:
         self.inner = inner
+        self.reply_to = reply_to  # the client's own id (socket.io room), not the keyed one
         self.sent = 0
 
     @classmethod
@@ -83,7 +84,7 @@ class _CountingOutput(OutputChannel):
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.sent += 1
-        await self.inner.send_response(recipient_id, message)
+        await self.inner.send_response(self.reply_to, message)
 
 
 def _is_with_rep(conversation_id: Text) -> bool:
@@ -103,18 +104,19 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         secret = configured_secret()
         message.text = clean_text(message.text)
         message.metadata = bind_identity(message.metadata, secret=secret or "")
+        reply_to = message.sender_id
         message.sender_id = conversation_key(message.sender_id, message.metadata, secret)
         if not message.text:
-            await message.output_channel.send_text_message(message.sender_id, EMPTY_MESSAGE)
+            await message.output_channel.send_text_message(reply_to, EMPTY_MESSAGE)
             return
-        counting = _CountingOutput(message.output_channel)
+        counting = _CountingOutput(message.output_channel, reply_to)
         message.output_channel = counting
         try:
             await on_new_message(message)
         except Exception:
             logger.exception("message from %s failed", message.sender_id)
         if counting.sent == 0 and not _is_with_rep(message.sender_id):
-            await counting.inner.send_text_message(message.sender_id, SOMETHING_WENT_WRONG)
+            await counting.inner.send_text_message(reply_to, SOMETHING_WENT_WRONG)
 
     return handle
 

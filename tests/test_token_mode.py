@@ -41,6 +41,8 @@ def secured_chat(stack, database_url):
         body = {"sender": sender, "message": message, "metadata": metadata}
         response = client.post(f"http://127.0.0.1:{PORT}/webhooks/rest/webhook", json=body)
         assert response.status_code == 200
+        # replies go back to the id the client used (its socket.io room), not the keyed one
+        assert all(m["recipient_id"] == sender for m in response.json())
         return " ".join(m.get("text", "") for m in response.json())
 
     yield say
