@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.cx import outbox
 from assistant.db import session_scope
+from assistant.handoff import rep_for
 from assistant.identity import mint_survey_token, signing_secret
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,14 @@ def conversation_topic(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def _rep_for(conversation_id: str) -> Optional[str]:
+    try:
+        with session_scope() as session:
+            return rep_for(session, conversation_id)
+    except SQLAlchemyError:
+        return None
+
+
 def sidecar_url() -> str:
     return os.environ.get("SIDECAR_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -97,6 +106,7 @@ class ActionSubmitSurvey(Action):
             "csat": _answer(tracker, "survey_csat"),
             "ces": _answer(tracker, "survey_ces"),
             "comment": _answer(tracker, "survey_comment") or "",
+            "rep_id": _rep_for(tracker.sender_id),
             "channel": tracker.get_latest_input_channel() or "chat",
             "topic": conversation_topic(tracker),
         }

@@ -325,7 +325,7 @@ def get_follow_ups(
     "/followups/{follow_up_id}", response_model=FollowUpOut, summary="Move a follow-up on, assign it, add notes"
 )
 def patch_follow_up(
-    body: FollowUpPatch, session: SessionDep, user: SupervisorDep, follow_up_id: int = Path(..., ge=1)
+    body: FollowUpPatch, session: SessionDep, user: SupervisorDep, follow_up_id: int = Path(..., ge=1, le=2**31 - 1)
 ) -> FollowUpOut:
     follow_up = session.get(FollowUp, follow_up_id)
     if follow_up is None:

@@ -48,3 +48,31 @@ def is_with_rep(session: Session, conversation_id: str) -> bool:
         ).first()
         is not None
     )
+
+
+def resolve_handoffs(session: Session, conversation_id: str, rep_id: str) -> int:
+    """Close the conversation's open hand-offs; returns how many were open."""
+    open_handoffs = (
+        session.execute(
+            select(Handoff).where(
+                Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep"))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for handoff in open_handoffs:
+        handoff.status = "resolved"
+        handoff.rep_id = handoff.rep_id or rep_id
+    session.flush()
+    return len(open_handoffs)
+
+
+def rep_for(session: Session, conversation_id: str) -> Optional[str]:
+    """The rep who last held the conversation, for the scores of their survey."""
+    return session.execute(
+        select(Handoff.rep_id)
+        .where(Handoff.conversation_id == conversation_id, Handoff.rep_id.is_not(None))
+        .order_by(Handoff.requested_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -51,7 +51,7 @@ def verify_customer_token(token: str, secret: str, now: Optional[float] = None) 
         raise InvalidToken("malformed token")
     customer_id, expires, signature = parts
     expected = _signature(secret, f"{customer_id}.{expires}")
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise InvalidToken("bad signature")
     if int(expires) < (now if now is not None else time.time()):
         raise InvalidToken("token expired")
@@ -112,7 +112,7 @@ def verify_survey_token(token: str, secret: str, now: Optional[float] = None) ->
     payload, _, signature = (token or "").partition(".")
     if not payload or not signature:
         raise InvalidToken("malformed token")
-    if not hmac.compare_digest(_signature(secret, "survey:" + payload), signature):
+    if not hmac.compare_digest(_signature(secret, "survey:" + payload).encode(), signature.encode()):
         raise InvalidToken("bad signature")
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -88,6 +88,7 @@ def build_services(
     env = dict(extra_env or {})
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
     env["SIDECAR_URL"] = f"http://127.0.0.1:{api_port}"
+    env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
     model = model or model_path()
     return [
         Service(

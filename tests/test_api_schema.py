@@ -15,14 +15,17 @@ SUPERVISOR = "Basic " + base64.b64encode(b"sam:sam-demo").decode()
 
 
 @pytest.fixture(autouse=True)
-def _database(database_url):
-    """The demo database the sidecar reads (set up once per test run)."""
+def _database(database_url, monkeypatch):
+    """The demo database the sidecar reads; no Rasa server behind it."""
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:1")
 
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     response = case.call(headers={"Authorization": SUPERVISOR})
-    assert response.status_code < 500, (
+    # 503 is the one 5xx allowed: a clear "the assistant is unreachable", which it is here.
+    unreachable = response.status_code == 503 and "could not be reached" in response.text
+    assert response.status_code < 500 or unreachable, (
         f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
     )

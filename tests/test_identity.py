@@ -79,3 +79,12 @@ def test_conversations_are_keyed_by_their_verified_customer_when_a_secret_is_set
     assert conversation_key("abc", {}, secret=SECRET) == "anonymous:abc"
     assert conversation_key("C00001:abc", {"customer_id": "C00001"}, secret=SECRET) == "C00001:abc"
     assert conversation_key("C00001:abc", {}, secret=SECRET) == "anonymous:C00001:abc"
+
+
+def test_non_ascii_tokens_are_refused_not_crashed_on():
+    from assistant.identity import mint_survey_token, verify_survey_token
+
+    with pytest.raises(InvalidToken):
+        verify_customer_token("C00001.99999999999.é", SECRET)
+    with pytest.raises(InvalidToken):
+        verify_survey_token(mint_survey_token("c", None, SECRET)[:-1] + "é", SECRET)

@@ -90,3 +90,33 @@ def test_nothing_else_after_thanks_also_ends_with_the_survey(chat):
     chat.text(sender, "where is my order", "C00001")
     assert "anything else" in chat.text(sender, "thanks!", "C00001")
     assert "recommend" in chat.text(sender, "no, that's all", "C00001")
+
+
+def test_rep_resolving_a_hand_off_resumes_the_assistant_and_asks_the_survey(chat, session, sidecar_url):
+    import httpx
+
+    sender = new_sender()
+    chat.text(sender, "I need to speak to a person", "C00004")
+    assert chat.say(sender, "hello?", "C00004") == []  # with a rep: the assistant is silent
+    resolved = httpx.post(f"{sidecar_url}/api/conversations/{sender}/resolve", auth=("priya", "priya-demo"), timeout=30)
+    assert resolved.status_code == 200, resolved.text
+    body = resolved.json()
+    assert body["handoffs_closed"] == 1 and any("recommend" in m.get("text", "") for m in body["messages"]), body
+    chat.text(sender, "8", "C00004")
+    chat.text(sender, "skip", "C00004")
+    chat.text(sender, "skip", "C00004")
+    chat.text(sender, "Priya fixed it", "C00004")
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.rep_id) == (8, "priya")
+
+
+def test_resolve_needs_a_rep_and_says_when_the_assistant_is_unreachable(database_url, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:1")
+    with TestClient(app) as client:
+        assert client.post("/api/conversations/x/resolve").status_code == 401
+        down = client.post("/api/conversations/x/resolve", auth=("priya", "priya-demo"))
+        assert down.status_code == 503 and "could not be reached" in down.json()["detail"]
