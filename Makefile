@@ -56,6 +56,7 @@ bench: setup
 	$(PY) -m benchmarks.bench_assistant
 
 bench-feedback: setup
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "could not install wrk (Debian package): the wrk figure is skipped"
 	$(PY) -m benchmarks.bench_feedback
 
 bench-nps-value: venv

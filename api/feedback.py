@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import List, Literal, Optional
 from urllib.parse import quote
@@ -56,6 +58,24 @@ class FeedbackIn(BaseModel):
         return value
 
 
+_SQLITE_WRITES = threading.Lock()
+
+
+@contextmanager
+def _write_lock(session):
+    """One writer at a time in this process on SQLite.
+
+    SQLite allows one writer; threads that race for it wait on each other's
+    locks and some fail with "database is locked". Queuing them here is
+    faster and loses nothing. PostgreSQL needs no such queue.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _SQLITE_WRITES:
+        yield
+
+
 class FeedbackStored(BaseModel):
     id: int
     duplicate: bool
@@ -80,7 +100,9 @@ def post_feedback(body: FeedbackIn, session: SessionDep, response: Response) -> 
     if body.customer_id and get_customer(session, body.customer_id) is None:
         raise HTTPException(status_code=404, detail=f"No customer with id {body.customer_id!r}.")
     try:
-        feedback, created = record_feedback(session, **body.dict(exclude={"token"}))
+        with _write_lock(session):
+            feedback, created = record_feedback(session, **body.dict(exclude={"token"}))
+            session.commit()
     except FeedbackConflict:
         raise HTTPException(status_code=409, detail="This conversation already has different feedback recorded.")
     if not created:

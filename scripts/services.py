@@ -121,7 +121,18 @@ def build_services(
         ),
         Service(
             "sidecar",
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+                "--workers",
+                os.environ.get("SIDECAR_WORKERS", "2"),
+            ],  # fmt: skip
             f"http://127.0.0.1:{api_port}/health",
             env=env,
         ),
