@@ -74,6 +74,16 @@ async def validation_error(_request: Request, error: RequestValidationError) -> 
     return JSONResponse({"detail": "; ".join(problems), "errors": error.errors()}, status_code=422)
 
 
+@app.exception_handler(ValueError)
+async def bad_value(_request: Request, error: ValueError) -> JSONResponse:
+    # PostgreSQL refuses NUL characters in text (psycopg2 raises ValueError);
+    # that is the sender's input, not our failure.
+    if "NUL (0x00)" in str(error):
+        return JSONResponse({"detail": "Text must not contain NUL (0x00) characters."}, status_code=422)
+    logger.exception("unexpected error")
+    return JSONResponse({"detail": "Something went wrong on our side; it has been logged."}, status_code=500)
+
+
 @app.exception_handler(SQLAlchemyError)
 async def database_error(_request: Request, _error: SQLAlchemyError) -> JSONResponse:
     logger.exception("database error")

@@ -238,3 +238,12 @@ def test_transcript_of_a_real_conversation(api, chat):
     assert lines[0] == {"speaker": "customer", "text": "where is my order", "at": lines[0]["at"]}
     assert any("ORD-100001" in line["text"] for line in lines if line["speaker"] == "assistant")
     assert api.get("/api/conversations/nope/transcript", auth=("priya", "priya-demo")).status_code == 404
+
+
+def test_nul_characters_are_a_clear_4xx_on_every_database(api):
+    response = api.get("/api/feedback?q=%00", auth=SUPERVISOR)
+    assert response.status_code in (200, 422)  # SQLite stores NUL; PostgreSQL refuses it
+    if response.status_code == 422:
+        assert "NUL" in response.json()["detail"]
+    posted = api.post("/api/feedback", json=survey(comment="bad\u0000byte"))
+    assert posted.status_code in (201, 422)
