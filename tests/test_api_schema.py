@@ -21,7 +21,9 @@ def _database(database_url, monkeypatch):
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same examples every run, so CI never fails on a new random draw;
+# widen max_examples locally to explore further.
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     response = case.call(headers={"Authorization": SUPERVISOR})
     # 503 is the one 5xx allowed: a clear "the assistant is unreachable", which it is here.
