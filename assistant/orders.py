@@ -54,16 +54,6 @@ def items_summary(order: Order) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def is_late(order: Order, today: date) -> bool:
-    if order.status in ("delayed", "lost"):
-        return True
-    return (
-        order.status in ("processing", "shipped", "out_for_delivery")
-        and order.estimated_delivery is not None
-        and order.estimated_delivery < today
-    )
-
-
 def describe_status(order: Order, today: Optional[date] = None) -> str:
     """One or two sentences a customer can act on, built from the record."""
     today = today or date.today()
