@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db model run test test-postgres bench bench-feedback bench-nps-value clean
+.PHONY: help setup venv db model run test test-postgres bench bench-feedback bench-offers bench-offers-telco bench-nps-value clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
@@ -19,6 +19,8 @@ help:
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
 	@echo "make bench  - latency, memory, start-up and training figures for this machine"
 	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
+	@echo "make bench-offers - suggestion latency in process, and suggestions endpoint throughput"
+	@echo "make bench-offers-telco - offer ranking hit@1/hit@3/MRR on the Telco sample (5-fold)"
 	@echo "make bench-nps-value - retention, revenue and one NPS point's worth (telco sample)"
 
 $(PY):
@@ -34,6 +36,7 @@ venv: $(STAMP)
 
 db: venv
 	$(PY) -m assistant.cli init-db
+	$(PY) -m assistant.cli train-offers --if-missing
 
 model: venv
 	$(PY) -m scripts.model
@@ -58,6 +61,14 @@ bench: setup
 bench-feedback: setup
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "could not install wrk (Debian package): the wrk figure is skipped"
 	$(PY) -m benchmarks.bench_feedback
+
+bench-offers: venv
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "could not install wrk (Debian package): the wrk figure is skipped"
+	$(PY) -m benchmarks.bench_offers
+
+# Offer ranking on the IBM Telco sample (issue 3's protocol); needs ../shared/datasets.
+bench-offers-telco: venv
+	$(PY) -m benchmarks.offers_telco
 
 bench-nps-value: venv
 	$(PY) -m benchmarks.bench_nps_value

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from assistant.customers import get_customer
 from assistant.db import session_scope
 from assistant.models import Customer
+from assistant.offers.log import ignore_pending_offers
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ class CustomerAction(Action, metaclass=ABCMeta):
         try:
             with session_scope() as session:
                 events: List[Dict[Text, Any]] = []
+                if tracker.get_slot("offer_id"):
+                    # The customer moved on without answering the offer: it counts as ignored.
+                    ignore_pending_offers(session, tracker.sender_id)
+                    events.append(SlotSet("offer_id", None))
                 customer = self._resolve_customer(session, tracker, events)
                 if customer is None and self.requires_identity:
                     return events + self.ask_identity(dispatcher)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Text
 
 from actions.base import CustomerAction
+from actions.offers import offer_after_answer
 from assistant.billing import explain_latest_bill, payment_situation
 from assistant.dates import say_date
 from assistant.money import format_money
@@ -54,7 +55,7 @@ class ActionExplainBill(CustomerAction):
                 latest_total=format_money(latest.total_cents),
                 lines_text=_lines_text(latest),
             )
-            return []
+            return offer_after_answer(tracker, session, customer)
         if comparison.delta_cents == 0 and not comparison.changes:
             dispatcher.utter_message(
                 response="utter_bill_unchanged",
@@ -63,7 +64,7 @@ class ActionExplainBill(CustomerAction):
                 latest_total=format_money(latest.total_cents),
                 lines_text=_lines_text(latest),
             )
-            return []
+            return offer_after_answer(tracker, session, customer)
         delta = comparison.delta_cents
         delta_text = (
             (f"{format_money(abs(delta))} more than" if delta > 0 else f"{format_money(abs(delta))} less than")
@@ -80,7 +81,7 @@ class ActionExplainBill(CustomerAction):
             previous_total=format_money(previous.total_cents),
             changes_text=changes_text,
         )
-        return []
+        return offer_after_answer(tracker, session, customer)
 
 
 class ActionCheckPaymentProblem(CustomerAction):

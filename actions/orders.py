@@ -7,7 +7,11 @@ from typing import Text
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
+from actions.offers import offer_after_answer
 from assistant.orders import describe_status, find_order, normalise_order_number, report_delivery_issue
+
+# Order statuses where "where is it?" is fully answered by telling the customer.
+ANSWERED_STATUSES = ("processing", "shipped", "out_for_delivery", "delivered")
 
 
 def order_in_question(dispatcher, tracker, session, customer):
@@ -35,7 +39,10 @@ class ActionCheckOrderStatus(CustomerAction):
         if order is None:
             return [SlotSet("order_number", None)]
         dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
-        return [SlotSet("order_number", None)]
+        events = [SlotSet("order_number", None)]
+        if order.status in ANSWERED_STATUSES:  # a late or lost order is a problem, not a moment to sell
+            events += offer_after_answer(tracker, session, customer)
+        return events
 
 
 class ActionReportDeliveryProblem(CustomerAction):

@@ -8,6 +8,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction
+from actions.offers import offer_after_answer
 from actions.session import IdentitySlots
 from assistant.db import session_scope
 from assistant.models import Plan
@@ -116,7 +117,7 @@ class ActionChangePlan(CustomerAction):
             delta=format_money(abs(delta)),
             new_price=format_money(result.new.monthly_price_cents),
         )
-        return reset
+        return reset + offer_after_answer(tracker, session, customer)
 
 
 class ValidateCancelForm(IdentitySlots, FormValidationAction):

@@ -7,6 +7,7 @@ from typing import Text
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
+from actions.offers import offer_after_answer
 from actions.orders import order_in_question
 from assistant.business import load_policies
 from assistant.dates import say_date
@@ -86,4 +87,4 @@ class ActionCheckRefundStatus(CustomerAction):
             response="utter_refund_status",
             refund_sentence=" ".join(describe_refund(refund) for refund in refunds),
         )
-        return [SlotSet("refund_number", None)]
+        return [SlotSet("refund_number", None)] + offer_after_answer(tracker, session, customer)

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import CustomerAction, request_text
+from actions.offers import offer_after_answer
 from assistant.business import load_faq, load_policies
 from assistant.customers import mask_email
 from assistant.handoff import queue_position, request_handoff
@@ -60,7 +61,7 @@ class ActionFinishTroubleshooting(CustomerAction):
         reset = [SlotSet(slot, None) for slot in TROUBLESHOOT_SLOTS]
         if tracker.get_slot("problem_solved"):
             dispatcher.utter_message(response="utter_troubleshoot_solved")
-            return reset
+            return reset + (offer_after_answer(tracker, session, customer) if customer else [])
         if customer is None:
             return self.ask_identity(dispatcher)
         issue = (tracker.get_slot("tech_issue") or "no_connection").replace("_", " ")

@@ -24,6 +24,7 @@ from assistant.cx import outbox
 from assistant.db import session_scope
 from assistant.handoff import rep_for
 from assistant.identity import mint_survey_token, signing_secret
+from assistant.offers.log import ignore_pending_offers
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,15 @@ def _rep_for(conversation_id: str) -> Optional[str]:
         return None
 
 
+def _close_open_offers(conversation_id: str) -> None:
+    """An offer still unanswered when the chat ends was ignored."""
+    try:
+        with session_scope() as session:
+            ignore_pending_offers(session, conversation_id)
+    except SQLAlchemyError:
+        logger.warning("could not close open offers of %s", conversation_id)
+
+
 def sidecar_url() -> str:
     return os.environ.get("SIDECAR_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -111,6 +121,7 @@ class ActionSubmitSurvey(Action):
             "topic": conversation_topic(tracker),
         }
         answered = any(feedback[k] is not None for k in ("nps", "csat", "ces")) or feedback["comment"]
+        _close_open_offers(tracker.sender_id)
         events = [SlotSet(slot, None) for slot in SURVEY_SLOTS] + [SlotSet("survey_done", True)]
         if answered:
             await self.deliver(feedback)

@@ -20,6 +20,7 @@ from assistant.cx.feedback import (
     FeedbackConflict,
     FeedbackQuery,
     FollowUpError,
+    ScoreGroup,
     feedback_log,
     is_overdue,
     record_feedback,
@@ -145,6 +146,16 @@ def _measure(value, **extra) -> dict:
     )
 
 
+def score_group_out(group: ScoreGroup) -> ScoreGroupOut:
+    nps = group.nps
+    return ScoreGroupOut(
+        group=group.key,
+        nps=_measure(nps, promoters=nps.promoters, passives=nps.passives, detractors=nps.detractors),
+        csat=_measure(group.csat),
+        ces=_measure(group.ces),
+    )
+
+
 @router.get("/scores", response_model=ScoresOut, summary="NPS, CSAT and CES with margins, overall or grouped")
 def get_scores(
     session: SessionDep,
@@ -155,16 +166,9 @@ def get_scores(
 ) -> ScoresOut:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(status_code=422, detail="'from' is after 'to': no day can be in that range.")
-    groups = [
-        ScoreGroupOut(
-            group=g.key,
-            nps=_measure(g.nps, promoters=g.nps.promoters, passives=g.nps.passives, detractors=g.nps.detractors),
-            csat=_measure(g.csat),
-            ces=_measure(g.ces),
-        )
-        for g in scores(session, group_by, date_from, date_to)
-    ]
-    return ScoresOut(group_by=group_by, groups=groups)
+    return ScoresOut(
+        group_by=group_by, groups=[score_group_out(g) for g in scores(session, group_by, date_from, date_to)]
+    )
 
 
 class FeedbackRow(BaseModel):

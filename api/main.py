@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import chat_tokens, conversations, customers, feedback, people
+from api import chat_tokens, conversations, customers, feedback, people, suggestions
 from assistant.cx import outbox
 from assistant.db import session_scope
 
@@ -56,6 +56,7 @@ app.include_router(chat_tokens.router)
 app.include_router(feedback.router)
 app.include_router(people.router)
 app.include_router(conversations.router)
+app.include_router(suggestions.router)
 
 
 @app.get("/health", tags=["health"], summary="Liveness and database reachability")

@@ -21,8 +21,28 @@ import yaml
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "business"
 LINE = "__line__"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-PLAN_KINDS = ("broadband", "mobile", "tv")
+PLAN_KINDS = ("broadband", "mobile", "tv", "phone")
 PRODUCT_CATEGORIES = ("router", "mesh", "laptop", "phone", "tablet", "tv", "smart_home", "accessory")
+# Facts about a customer an add-on's reason may name (filled by assistant/offers/reasons.py).
+REASON_FACTS = (
+    "first_name",
+    "addon",
+    "price",
+    "plan",
+    "speed",
+    "devices",
+    "device_count",
+    "computers",
+    "computer_count",
+    "smart_home_count",
+    "tv_plan",
+    "mobile_plan",
+    "phone_plan",
+    "tenure_years",
+    "technical_tickets",
+    "owned_addons",
+    "share",
+)
 
 
 class BusinessDataError(ValueError):
@@ -115,6 +135,7 @@ class AddOnSpec:
     excludes: Tuple[str, ...] = ()
     regions: Tuple[str, ...] = ()
     plans: Tuple[str, ...] = ()
+    reasons: Tuple[str, ...] = ()
     line: int = 0
 
 
@@ -169,9 +190,23 @@ def parse_catalog(path: Path) -> Catalog:
         check.fields(
             entry,
             {"code": str, "name": str, "monthly_price": NUMBER},
-            {"description": str, "requires": dict, "excludes": list, "regions": list, "plans": list},
+            {"description": str, "requires": dict, "excludes": list, "regions": list, "plans": list, "reasons": list},
             "add-on",
         )
+        for template in entry.get("reasons", []):
+            if not isinstance(template, str):
+                check.fail(entry, f"add-on '{entry['code']}': each reason should be text, not {template!r}")
+            try:
+                names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+            except ValueError as error:
+                check.fail(entry, f"add-on '{entry['code']}': reason {template!r} is not a valid template ({error})")
+            unknown = [name for name in names if name not in REASON_FACTS]
+            if unknown:
+                check.fail(
+                    entry,
+                    f"add-on '{entry['code']}': reason names unknown fact '{{{unknown[0]}}}' "
+                    f"(known: {', '.join(REASON_FACTS)})",
+                )
         if entry["code"] in addons:
             check.fail(entry, f"duplicate add-on code '{entry['code']}'")
         requires = entry.get("requires") or {}
@@ -198,6 +233,7 @@ def parse_catalog(path: Path) -> Catalog:
             excludes=tuple(entry.get("excludes", [])),
             regions=tuple(entry.get("regions", [])),
             plans=tuple(entry.get("plans", [])),
+            reasons=tuple(entry.get("reasons", [])),
             line=entry[LINE],
         )
     return Catalog(plans, products, addons)
@@ -363,6 +399,74 @@ def parse_faq(path: Path, policies: Policies) -> Faq:
     return Faq(answers)
 
 
+QUESTION_FACTS = (
+    "order_items",
+    "order_number",
+    "order_date",
+    "ticket_number",
+    "ticket_subject",
+    "ticket_date",
+    "from_plan",
+    "to_plan",
+    "change_month",
+    "plan",
+    "tenure_years",
+    "tenure_weeks",
+    "devices",
+)
+QUESTION_BASES = (
+    "recent_delivery",
+    "order_on_the_way",
+    "recent_ticket",
+    "plan_change",
+    "tenure",
+    "new_customer",
+    "usage_devices",
+    "usage_plan",
+)
+# Openings that make a question answerable by yes or no.
+CLOSED_OPENINGS = frozenset(
+    "am is are was were do does did have has had can could will would shall should may might must "
+    "isn't aren't wasn't weren't don't doesn't didn't haven't hasn't hadn't can't couldn't won't "
+    "wouldn't shouldn't".split()
+)
+
+
+def closed_opening(question: str) -> bool:
+    """True when the question opens like one answered by yes or no."""
+    words = question.strip().split()
+    return bool(words) and words[0].lower().strip(",.?!") in CLOSED_OPENINGS
+
+
+def parse_rep_questions(path: Path) -> Dict[str, str]:
+    raw = _read(path)
+    if not isinstance(raw, dict):
+        raise BusinessDataError(f"{path}: expected record kinds with question templates")
+    text = path.read_text(encoding="utf-8").splitlines()
+    questions = {}
+    for key, template in raw.items():
+        if key == LINE:
+            continue
+        line = next((i + 1 for i, row in enumerate(text) if row.startswith(f"{key}:")), "?")
+        if key not in QUESTION_BASES:
+            raise BusinessDataError(f"{path}:{line}: unknown record kind '{key}' (known: {', '.join(QUESTION_BASES)})")
+        if not isinstance(template, str):
+            raise BusinessDataError(f"{path}:{line}: the question for '{key}' should be text")
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        except ValueError as error:
+            raise BusinessDataError(f"{path}:{line}: '{key}' is not a valid template ({error})") from error
+        unknown = [name for name in names if name not in QUESTION_FACTS]
+        if unknown:
+            raise BusinessDataError(f"{path}:{line}: unknown placeholder '{{{unknown[0]}}}' in '{key}'")
+        if closed_opening(template):
+            raise BusinessDataError(f"{path}:{line}: '{key}' opens like a yes/no question; ask an open one")
+        if not names:
+            raise BusinessDataError(f"{path}:{line}: '{key}' names nothing from the customer's record")
+        questions[key] = template
+    return questions
+
+
 @lru_cache(maxsize=None)
 def _load(directory: str) -> Tuple[Catalog, Policies, Faq]:
     root = Path(directory)
@@ -381,3 +485,12 @@ def load_policies() -> Policies:
 
 def load_faq() -> Faq:
     return _load(str(business_dir()))[2]
+
+
+@lru_cache(maxsize=None)
+def _load_questions(directory: str) -> Dict[str, str]:
+    return parse_rep_questions(Path(directory) / "rep_questions.yml")
+
+
+def load_rep_questions() -> Dict[str, str]:
+    return _load_questions(str(business_dir()))

@@ -1,17 +1,23 @@
-"""`python -m assistant.cli init-db`: create the tables and load demo data if empty."""
+"""Command line: `init-db`, `add-staff`, `train-offers`, `import-customers`."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+import time
 from datetime import date
+from pathlib import Path
+from typing import Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.business import BusinessDataError
+from assistant.business import BusinessDataError, load_catalog
 from assistant.db import database_url, get_engine, session_scope
 from assistant.demo_data import prepare_database
+from assistant.importing import ImportFileError, import_customers_file
+from assistant.offers.profile import load_profiles
+from assistant.offers.propensity import ModelFileError, model_path, train
 from assistant.staff import ROLES, add_staff
 
 
@@ -25,6 +31,22 @@ def init_db(customers: int, seed: int) -> None:
         print(f"database ready ({where}); demo data already loaded")
 
 
+def train_offers(path: Optional[str], if_missing: bool = False) -> None:
+    target = Path(path) if path else model_path()
+    if if_missing and target.exists():
+        print(f"offer model present ({target}); retrain with `python -m assistant.cli train-offers`")
+        return
+    started = time.perf_counter()
+    with session_scope() as session:
+        profiles = load_profiles(session)
+    model = train(profiles.values(), load_catalog())
+    model.save(target)
+    print(
+        f"offer model trained on {model.customers} customers in {time.perf_counter() - started:.1f} s "
+        f"-> {target} ({len(model.addons)} add-ons)"
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,6 +57,12 @@ def main(argv=None) -> int:
     staff.add_argument("username")
     staff.add_argument("display_name")
     staff.add_argument("role", choices=ROLES)
+    offers = sub.add_parser("train-offers", help="learn add-on propensities from every customer; write the model file")
+    offers.add_argument("--output", help="model file (default: OFFER_MODEL_PATH or models/offers.json)")
+    offers.add_argument("--if-missing", action="store_true", help="only train when there is no model file yet")
+    importer = sub.add_parser("import-customers", help="load a CRM export (CSV) described by a mapping file")
+    importer.add_argument("csv", help="the CSV file")
+    importer.add_argument("--mapping", required=True, help="the mapping file (YAML), e.g. imports/telco/mapping.yml")
     args = parser.parse_args(argv)
     try:
         if args.command == "init-db":
@@ -47,7 +75,12 @@ def main(argv=None) -> int:
             with session_scope() as session:
                 add_staff(session, args.username, args.display_name, args.role, password)
             print(f"{args.role} {args.username} saved")
-    except BusinessDataError as error:
+        elif args.command == "train-offers":
+            train_offers(args.output, args.if_missing)
+        elif args.command == "import-customers":
+            report = import_customers_file(Path(args.csv), Path(args.mapping))
+            print(report.summary())
+    except (BusinessDataError, ImportFileError, ModelFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:

@@ -76,3 +76,9 @@ def rep_for(session: Session, conversation_id: str) -> Optional[str]:
         .order_by(Handoff.requested_at.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def latest_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+    return session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()).limit(1)
+    ).scalar_one_or_none()

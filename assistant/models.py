@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -323,3 +324,60 @@ class StaffUser(Base):
     role = Column(String(20), nullable=False)
     password_hash = Column(String(200), nullable=False)
     active = Column(Boolean, default=True, nullable=False)
+
+
+class CustomerAttribute(Base):
+    """A fact about a customer imported from a company's CRM (contract type, ...).
+
+    Kept as name/value text so any export can be loaded without a schema
+    change; the offer model turns each pair into a feature.
+    """
+
+    __tablename__ = "customer_attributes"
+
+    customer_id = Column(ForeignKey("customers.id"), primary_key=True)
+    name = Column(String(60), primary_key=True)
+    value = Column(String(120), nullable=False)
+
+
+class OfferEvent(Base):
+    """One add-on offer made to a customer, and what they did with it."""
+
+    __tablename__ = "offer_events"
+    __table_args__ = (Index("ix_offer_events_customer_addon", "customer_id", "addon_code"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False)
+    conversation_id = Column(String(120), nullable=True, index=True)
+    addon_code = Column(String(40), nullable=False, index=True)
+    reason = Column(String(300), nullable=False)
+    score = Column(Float, nullable=False)
+    monthly_price_cents = Column(Integer, nullable=False)
+    # chat (the assistant made it) | rep (a rep made it from the console)
+    channel = Column(String(20), nullable=False, default="chat")
+    # shown | accepted | declined | ignored
+    status = Column(String(20), nullable=False, index=True)
+    shown_at = Column(DateTime, nullable=False, index=True)
+    answered_at = Column(DateTime, nullable=True)
+    subscription_id = Column(ForeignKey("subscriptions.id"), nullable=True)
+
+
+class RepSuggestion(Base):
+    """A question or offer shown to a rep, and whether the rep used it."""
+
+    __tablename__ = "rep_suggestions"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    conversation_id = Column(String(120), nullable=True, index=True)
+    rep_id = Column(String(40), nullable=False, index=True)
+    # question | offer
+    kind = Column(String(20), nullable=False)
+    # what the question is built on (recent_order, ticket, tenure, ...) or the add-on code
+    basis = Column(String(40), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    shown_at = Column(DateTime, nullable=False, index=True)
+    # unused | as_is | edited
+    use = Column(String(20), nullable=False, default="unused", index=True)
+    used_text = Column(Text, nullable=True)
+    used_at = Column(DateTime, nullable=True)

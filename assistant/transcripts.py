@@ -1,10 +1,11 @@
-"""Conversation transcripts, read from Rasa's SQL tracker store (`events`)."""
+"""Conversation transcripts and state, read from Rasa's SQL tracker store (`events`)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import column, inspect, select, table
 from sqlalchemy.orm import Session
@@ -36,3 +37,39 @@ def transcript(session: Session, conversation_id: str, limit: int = 500) -> List
             }
         )
     return lines
+
+
+@dataclass
+class ConversationState:
+    """What the tracker says about a conversation, for the rep console."""
+
+    customer_id: Optional[str] = None
+    complaint_open: bool = False
+    cancelling: bool = False
+    known: bool = False  # the tracker store has this conversation
+
+
+def conversation_state(session: Session, conversation_id: str) -> ConversationState:
+    """The customer and open complaint or cancellation, from the latest slot and loop events."""
+    state = ConversationState()
+    if not inspect(session.get_bind()).has_table("events"):
+        return state
+    rows = session.execute(
+        select(EVENTS.c.type_name, EVENTS.c.data)
+        .where(EVENTS.c.sender_id == conversation_id, EVENTS.c.type_name.in_(("slot", "active_loop", "user")))
+        .order_by(EVENTS.c.id)
+    )
+    for type_name, data in rows:
+        state.known = True
+        event = json.loads(data)
+        if type_name == "slot":
+            name, value = event.get("name"), event.get("value")
+            if name == "customer_id":
+                state.customer_id = value or state.customer_id
+            elif name == "complaint_active":
+                state.complaint_open = bool(value)
+            elif name == "cancel_reason" and value is None:
+                state.cancelling = False
+        elif type_name == "active_loop":
+            state.cancelling = event.get("name") == "cancel_form"
+    return state

@@ -35,7 +35,20 @@ def database_url(tmp_path_factory) -> str:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
     _build_demo_database(url)
     os.environ["DATABASE_URL"] = url
+    os.environ["OFFER_MODEL_PATH"] = str(_train_offer_model(tmp_path_factory.mktemp("offers") / "offers.json"))
     return url
+
+
+def _train_offer_model(path):
+    """The offer model learned from the test base, as `make db` does for the demo one."""
+    from assistant.business import load_catalog
+    from assistant.offers.profile import load_profiles
+    from assistant.offers.propensity import train
+
+    with db.session_scope() as session:
+        profiles = load_profiles(session)
+    train(profiles.values(), load_catalog()).save(path)
+    return path
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -92,8 +92,12 @@ def scores(
     group_by: Optional[str] = None,
     date_from: Optional[date] = None,
     date_to: Optional[date] = None,
+    conditions: Sequence[Any] = (),
 ) -> List[ScoreGroup]:
-    """NPS, CSAT and CES overall or per group, aggregated by the database."""
+    """NPS, CSAT and CES overall or per group, aggregated by the database.
+
+    `conditions` narrows the feedback (e.g. conversations that had an offer).
+    """
     column = {
         None: None,
         "day": Feedback.created_on,
@@ -118,6 +122,8 @@ def scores(
         query = query.where(Feedback.created_on >= date_from)
     if date_to:
         query = query.where(Feedback.created_on <= date_to)
+    for condition in conditions:
+        query = query.where(condition)
     if column is not None:
         query = query.group_by(column).order_by(column)
     groups = []

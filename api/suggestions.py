@@ -1,0 +1,229 @@
+"""Suggestions for the rep console, what reps did with them, and what offers do.
+
+- `GET /api/customers/{customer_id}/suggestions`, `GET /api/conversations/{id}/suggestions`:
+  three open questions and the ranked offers with reasons (or why offers are held back);
+  each is logged with an id;
+- `POST /api/suggestions/{id}/use`: the rep used it as is, edited it, or not at all;
+- `GET /api/offers/report`: conversion and revenue per add-on, satisfaction with and
+  without offers, and the prompts reps used most with their conversations' scores.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import List, Literal, Optional
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel, Field
+
+from api.deps import RepDep, SessionDep, SupervisorDep
+from api.feedback import ScoreGroupOut, score_group_out
+from assistant.handoff import latest_handoff
+from assistant.models import RepSuggestion, StaffUser
+from assistant.offers.log import record_suggestion_use
+from assistant.offers.report import offer_report
+from assistant.offers.suggestions import RepSuggestions, suggestions_for
+from assistant.transcripts import conversation_state
+
+router = APIRouter(tags=["suggestions"])
+
+CUSTOMER_ID = Path(..., min_length=1, max_length=20, regex=r"^[A-Za-z0-9_-]+$")
+CONVERSATION_ID = Path(..., min_length=1, max_length=120)
+
+
+class QuestionOut(BaseModel):
+    suggestion_id: int
+    basis: str = Field(..., description="the record it is built on: recent_delivery, recent_ticket, tenure, ...")
+    fact: str
+    text: str
+
+
+class OfferOut(BaseModel):
+    suggestion_id: int
+    code: str
+    name: str
+    monthly_price_cents: int
+    score: float = Field(..., description="estimated chance this customer wants it, 0-1")
+    reason: str
+    eligible: bool
+
+
+class NotOfferedOut(BaseModel):
+    code: str
+    name: str
+    why: str
+
+
+class HoldOut(BaseModel):
+    rule: str
+    message: str
+
+
+class SuggestionsOut(BaseModel):
+    customer_id: str
+    conversation_id: Optional[str]
+    questions: List[QuestionOut]
+    offers: List[OfferOut]
+    offers_held_back: Optional[HoldOut] = Field(None, description="why no offer should be made now, if so")
+    not_offered: List[NotOfferedOut]
+
+
+def _out(result: RepSuggestions) -> SuggestionsOut:
+    ids = [row.id for row in result.logged]
+    decision = result.decision
+    return SuggestionsOut(
+        customer_id=result.customer_id,
+        conversation_id=result.conversation_id,
+        questions=[
+            QuestionOut(suggestion_id=i, basis=q.basis, fact=q.fact, text=q.text) for i, q in zip(ids, result.questions)
+        ],
+        offers=[
+            OfferOut(suggestion_id=i, **{k: getattr(o, k) for k in OfferOut.__fields__ if k != "suggestion_id"})
+            for i, o in zip(ids[len(result.questions) :], decision.offers)
+        ],
+        offers_held_back=HoldOut(rule=decision.hold.rule, message=decision.hold.message) if decision.hold else None,
+        not_offered=[NotOfferedOut(code=n.code, name=n.name, why=n.why) for n in decision.not_offered],
+    )
+
+
+@router.get(
+    "/api/customers/{customer_id}/suggestions",
+    response_model=SuggestionsOut,
+    summary="Open questions and add-on offers for this customer",
+)
+def customer_suggestions(session: SessionDep, user: RepDep, customer_id: str = CUSTOMER_ID) -> SuggestionsOut:
+    result = suggestions_for(session, customer_id, user.username)
+    if result is None:
+        raise HTTPException(status_code=404, detail=f"No customer with id {customer_id!r}.")
+    return _out(result)
+
+
+@router.get(
+    "/api/conversations/{conversation_id}/suggestions",
+    response_model=SuggestionsOut,
+    summary="Open questions and offers for the customer in this conversation",
+)
+def conversation_suggestions(
+    session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_ID
+) -> SuggestionsOut:
+    state = conversation_state(session, conversation_id)
+    handoff = latest_handoff(session, conversation_id)
+    customer_id = (handoff.customer_id if handoff else None) or state.customer_id
+    if customer_id is None:
+        detail = (
+            "This conversation has no identified customer yet."
+            if state.known or handoff
+            else f"No conversation with id {conversation_id!r}."
+        )
+        raise HTTPException(status_code=404, detail=detail)
+    result = suggestions_for(
+        session,
+        customer_id,
+        user.username,
+        conversation_id=conversation_id,
+        complaint_open=state.complaint_open or bool(handoff and handoff.reason == "complaint"),
+        cancelling=state.cancelling,
+    )
+    if result is None:
+        raise HTTPException(status_code=404, detail=f"No customer with id {customer_id!r}.")
+    return _out(result)
+
+
+class SuggestionUse(BaseModel):
+    use: Literal["as_is", "edited", "unused"]
+    text: Optional[str] = Field(None, max_length=2000, description="what the rep sent, when edited")
+
+
+class SuggestionUseOut(BaseModel):
+    suggestion_id: int
+    use: str
+    used_text: Optional[str]
+
+
+@router.post(
+    "/api/suggestions/{suggestion_id}/use",
+    response_model=SuggestionUseOut,
+    summary="Record whether the rep used a suggestion (as is, edited, or not at all)",
+)
+def use_suggestion(
+    session: SessionDep, user: RepDep, body: SuggestionUse, suggestion_id: int = Path(..., ge=1, le=2**31 - 1)
+) -> SuggestionUseOut:
+    suggestion = session.get(RepSuggestion, suggestion_id)
+    if suggestion is None:
+        raise HTTPException(status_code=404, detail=f"No suggestion {suggestion_id}.")
+    if suggestion.rep_id != user.username and not _is_supervisor(user):
+        raise HTTPException(status_code=403, detail="That suggestion was shown to another rep.")
+    if body.use == "edited" and not (body.text or "").strip():
+        raise HTTPException(status_code=422, detail="An edited suggestion needs the text the rep sent.")
+    record_suggestion_use(session, suggestion, body.use, (body.text or "").strip() or None)
+    return SuggestionUseOut(suggestion_id=suggestion.id, use=suggestion.use, used_text=suggestion.used_text)
+
+
+def _is_supervisor(user: StaffUser) -> bool:
+    return user.role == "supervisor"
+
+
+class AddOnOutcomeOut(BaseModel):
+    code: str
+    name: str
+    offered: int
+    accepted: int
+    declined: int
+    ignored: int
+    waiting: int
+    conversion: Optional[float] = Field(None, description="accepted / answered (accepted + declined + ignored)")
+    monthly_revenue_cents: int
+
+
+class PromptUseOut(BaseModel):
+    basis: str
+    shown: int
+    used_as_is: int
+    used_edited: int
+    scores: ScoreGroupOut
+
+
+class OfferReportOut(BaseModel):
+    addons: List[AddOnOutcomeOut]
+    with_offer: ScoreGroupOut
+    without_offer: ScoreGroupOut
+    offer_declined: ScoreGroupOut
+    prompts: List[PromptUseOut]
+
+
+@router.get(
+    "/api/offers/report",
+    response_model=OfferReportOut,
+    summary="Offer conversion and revenue, satisfaction with and without offers, prompts used",
+)
+def get_offer_report(
+    session: SessionDep,
+    _user: SupervisorDep,
+    date_from: Optional[date] = Query(None, alias="from"),
+    date_to: Optional[date] = Query(None, alias="to"),
+) -> OfferReportOut:
+    if date_from and date_to and date_from > date_to:
+        raise HTTPException(status_code=422, detail="'from' is after 'to': no day can be in that range.")
+    report = offer_report(session, date_from, date_to)
+    return OfferReportOut(
+        addons=[
+            AddOnOutcomeOut(
+                **{k: getattr(a, k) for k in AddOnOutcomeOut.__fields__ if k != "conversion"},
+                conversion=None if a.conversion is None else round(a.conversion, 4),
+            )
+            for a in report.addons
+        ],
+        with_offer=score_group_out(report.with_offer),
+        without_offer=score_group_out(report.without_offer),
+        offer_declined=score_group_out(report.offer_declined),
+        prompts=[
+            PromptUseOut(
+                basis=p.basis,
+                shown=p.shown,
+                used_as_is=p.used_as_is,
+                used_edited=p.used_edited,
+                scores=score_group_out(p.scores),
+            )
+            for p in report.prompts
+        ],
+    )

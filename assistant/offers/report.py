@@ -1,0 +1,138 @@
+"""What offers and rep prompts do: conversion, revenue, and satisfaction beside them.
+
+Satisfaction is compared on the post-chat survey of the same conversations:
+those where an offer was made against those where none was, so supervisors
+can see whether offering costs goodwill. Prompts are joined the same way:
+the scores of conversations in which a rep used a suggested question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Dict, List, Optional
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from assistant.cx.feedback import ScoreGroup, scores
+from assistant.models import AddOn, Feedback, OfferEvent, RepSuggestion
+
+OUTCOMES = ("shown", "accepted", "declined", "ignored")
+
+
+@dataclass
+class AddOnOutcome:
+    code: str
+    name: str
+    offered: int
+    accepted: int
+    declined: int
+    ignored: int
+    waiting: int  # still shown, not answered yet
+    monthly_revenue_cents: int  # from accepted offers
+
+    @property
+    def conversion(self) -> Optional[float]:
+        answered = self.accepted + self.declined + self.ignored
+        return self.accepted / answered if answered else None
+
+
+@dataclass
+class PromptUse:
+    basis: str
+    shown: int
+    used_as_is: int
+    used_edited: int
+    scores: ScoreGroup  # feedback of the conversations where the rep used one
+
+
+@dataclass
+class OfferReport:
+    addons: List[AddOnOutcome]
+    with_offer: ScoreGroup
+    without_offer: ScoreGroup
+    offer_declined: ScoreGroup
+    prompts: List[PromptUse]
+
+
+def _window(column, date_from: Optional[date], date_to: Optional[date]) -> list:
+    conditions = []
+    if date_from:
+        conditions.append(column >= datetime.combine(date_from, time.min))
+    if date_to:
+        conditions.append(column <= datetime.combine(date_to, time.max))
+    return conditions
+
+
+def _one(groups: List[ScoreGroup]) -> ScoreGroup:
+    return groups[0]
+
+
+def offer_report(session: Session, date_from: Optional[date] = None, date_to: Optional[date] = None) -> OfferReport:
+    window = _window(OfferEvent.shown_at, date_from, date_to)
+    counts = {status: func.sum(case((OfferEvent.status == status, 1), else_=0)) for status in OUTCOMES}
+    revenue = func.sum(case((OfferEvent.status == "accepted", OfferEvent.monthly_price_cents), else_=0))
+    names: Dict[str, str] = dict(session.execute(select(AddOn.code, AddOn.name)).all())
+    rows = session.execute(
+        select(OfferEvent.addon_code, func.count(), *counts.values(), revenue)
+        .where(*window)
+        .group_by(OfferEvent.addon_code)
+        .order_by(OfferEvent.addon_code)
+    )
+    addons = [
+        AddOnOutcome(
+            code=code,
+            name=names.get(code, code),
+            offered=int(total),
+            waiting=int(shown or 0),
+            accepted=int(accepted or 0),
+            declined=int(declined or 0),
+            ignored=int(ignored or 0),
+            monthly_revenue_cents=int(money or 0),
+        )
+        for code, total, shown, accepted, declined, ignored, money in rows
+    ]
+    offered = select(OfferEvent.conversation_id).where(OfferEvent.conversation_id.is_not(None), *window)
+    declined = offered.where(OfferEvent.status == "declined")
+    feedback_window = (date_from, date_to)
+
+    prompts = []
+    bases = session.execute(
+        select(
+            RepSuggestion.basis,
+            func.count(),
+            func.sum(case((RepSuggestion.use == "as_is", 1), else_=0)),
+            func.sum(case((RepSuggestion.use == "edited", 1), else_=0)),
+        )
+        .where(RepSuggestion.kind == "question", *_window(RepSuggestion.shown_at, date_from, date_to))
+        .group_by(RepSuggestion.basis)
+        .order_by(RepSuggestion.basis)
+    ).all()
+    for basis, shown, as_is, edited in bases:
+        used_in = select(RepSuggestion.conversation_id).where(
+            RepSuggestion.basis == basis, RepSuggestion.use != "unused", RepSuggestion.conversation_id.is_not(None)
+        )
+        prompts.append(
+            PromptUse(
+                basis=basis,
+                shown=int(shown),
+                used_as_is=int(as_is or 0),
+                used_edited=int(edited or 0),
+                scores=_one(
+                    scores(session, None, *feedback_window, conditions=[Feedback.conversation_id.in_(used_in)])
+                ),
+            )
+        )
+    prompts.sort(key=lambda p: -(p.used_as_is + p.used_edited))
+    return OfferReport(
+        addons=addons,
+        with_offer=_one(scores(session, None, *feedback_window, conditions=[Feedback.conversation_id.in_(offered)])),
+        without_offer=_one(
+            scores(session, None, *feedback_window, conditions=[Feedback.conversation_id.not_in(offered)])
+        ),
+        offer_declined=_one(
+            scores(session, None, *feedback_window, conditions=[Feedback.conversation_id.in_(declined)])
+        ),
+        prompts=prompts,
+    )

@@ -1,0 +1,56 @@
+"""What the rep console shows for a customer: open questions and offers, each logged with an id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import List, Optional
+
+from sqlalchemy.orm import Session
+
+from assistant.business import load_catalog
+from assistant.models import RepSuggestion
+from assistant.offers.chat import current_model
+from assistant.offers.engine import ConversationContext, OfferDecision, decide
+from assistant.offers.log import offers_made_in, record_suggestions_shown
+from assistant.offers.profile import load_profile
+from assistant.offers.questions import Question, open_questions
+
+
+@dataclass
+class RepSuggestions:
+    customer_id: str
+    conversation_id: Optional[str]
+    questions: List[Question]
+    decision: OfferDecision
+    logged: List[RepSuggestion]  # questions first, then offers, in the order above
+
+
+def suggestions_for(
+    session: Session,
+    customer_id: str,
+    rep_id: str,
+    conversation_id: Optional[str] = None,
+    complaint_open: bool = False,
+    cancelling: bool = False,
+    offers_limit: int = 3,
+) -> Optional[RepSuggestions]:
+    """None for an unknown customer."""
+    profile = load_profile(session, customer_id)
+    if profile is None:
+        return None
+    context = ConversationContext(
+        conversation_id=conversation_id,
+        request_answered=True,  # the rep judges when the customer's question is answered
+        complaint_open=complaint_open,
+        cancelling=cancelling,
+        # The rep is the person the conversation was handed to, so a hand-off does not hold their offer.
+        handoff_active=False,
+        offers_made=offers_made_in(session, conversation_id) if conversation_id else 0,
+        now=datetime.now(),
+    )
+    decision = decide(profile, context, load_catalog(), current_model())
+    decision.offers = decision.offers[:offers_limit]
+    questions = open_questions(profile)
+    logged = record_suggestions_shown(session, customer_id, rep_id, questions, decision.offers, conversation_id)
+    return RepSuggestions(customer_id, conversation_id, questions, decision, logged)

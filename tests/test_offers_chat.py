@@ -1,0 +1,116 @@
+"""Offers in the chat, end to end: the real Rasa server, action server and database.
+
+After a solved request the assistant may make one offer with its reason;
+"yes" adds the add-on (pending from the next bill) with a confirmation,
+"no" or "not now" is recorded and never pushed again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import List
+
+import pytest
+from sqlalchemy import select
+
+from assistant.business import load_catalog
+from assistant.models import OfferEvent, Subscription
+from assistant.offers.engine import ConversationContext, decide
+from assistant.offers.profile import load_profiles
+from assistant.offers.propensity import load_model, model_path
+
+
+def new_sender() -> str:
+    return f"offer-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def offerable(database_url) -> List[tuple]:
+    """(customer, delivered order) pairs the engine would make an offer to, personas excluded."""
+    from assistant.db import session_scope
+
+    model, catalog = load_model(model_path()), load_catalog()
+    with session_scope() as session:
+        profiles = load_profiles(session)
+    found = []
+    for customer_id, profile in sorted(profiles.items()):
+        if customer_id <= "C00005":
+            continue
+        delivered = [o for o in profile.orders if o.status == "delivered"]
+        decision = decide(profile, ConversationContext(request_answered=True), catalog, model)
+        if delivered and decision.offer_to_make and not profile.declines:
+            found.append((customer_id, delivered[0].number))
+    assert len(found) >= 4, "the test base should have customers an offer suits"
+    return found
+
+
+def offers_in(session, sender):
+    session.expire_all()
+    return session.execute(select(OfferEvent).where(OfferEvent.conversation_id == sender)).scalars().all()
+
+
+def test_one_offer_with_its_reason_after_a_solved_request_and_yes_adds_it(chat, session, offerable):
+    customer, order = offerable[0]
+    sender = new_sender()
+    messages = chat.say(sender, f"where is order {order}?", customer)
+    texts = " ".join(m.get("text", "") for m in messages)
+    assert order in texts and "delivered" in texts
+    (event,) = offers_in(session, sender)
+    offer = messages[-1]
+    assert event.reason in offer["text"] and "a month" in offer["text"]
+    assert [b["payload"] for b in offer["buttons"]] == ["/affirm", "/deny", "/deny"]
+
+    done = chat.text(sender, "/affirm", customer)
+    assert "Done:" in done and "SUB-" in done
+    (event,) = offers_in(session, sender)
+    assert event.status == "accepted"
+    subscription = session.get(Subscription, event.subscription_id)
+    assert (subscription.customer_id, subscription.addon_code, subscription.status) == (
+        customer,
+        event.addon_code,
+        "pending",
+    )
+    assert f"SUB-{subscription.id}" in done
+
+
+def test_no_is_recorded_and_never_pushed_again(chat, session, offerable):
+    customer, order = offerable[1]
+    sender = new_sender()
+    chat.say(sender, f"where is order {order}?", customer)
+    (event,) = offers_in(session, sender)
+    reply = chat.text(sender, "no thanks", customer)
+    assert "won't suggest it again" in reply
+    (event,) = offers_in(session, sender)
+    assert event.status == "declined"
+    # Another solved request in the same conversation: no second offer.
+    again = chat.say(sender, f"where is order {order}?", customer)
+    assert not any(m.get("buttons") for m in again) and len(offers_in(session, sender)) == 1
+    # A new conversation within 30 days never offers the declined add-on again.
+    later = new_sender()
+    chat.say(later, f"where is order {order}?", customer)
+    assert all(e.addon_code != event.addon_code for e in offers_in(session, later))
+
+
+def test_moving_on_without_answering_counts_as_ignored(chat, session, offerable):
+    customer, order = offerable[2]
+    sender = new_sender()
+    chat.say(sender, f"where is order {order}?", customer)
+    chat.text(sender, "can you explain my bill?", customer)
+    (event,) = offers_in(session, sender)
+    assert event.status == "ignored"
+
+
+def test_no_offer_while_a_complaint_is_under_way(chat, session, offerable):
+    customer, order = offerable[3]
+    sender = new_sender()
+    chat.text(sender, "I want to make a formal complaint, the engineer never turned up", customer)
+    replies = chat.say(sender, f"where is order {order}?", customer)
+    assert order in " ".join(m.get("text", "") for m in replies)
+    assert offers_in(session, sender) == [] and not any(m.get("buttons") for m in replies)
+
+
+def test_no_offer_to_a_customer_with_an_open_ticket(chat, session):
+    sender = new_sender()  # Aisha has an open technical ticket
+    replies = chat.say(sender, "where is order ORD-100004?", "C00003")
+    assert "ORD-100004" in " ".join(m.get("text", "") for m in replies)
+    assert offers_in(session, sender) == []
