@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Iterator, Optional
+import hashlib
+import threading
+import time
+from contextlib import contextmanager
+from typing import Annotated, Dict, Iterator, Optional, Tuple
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
@@ -24,12 +28,36 @@ SessionDep = Annotated[Session, Depends(get_session)]
 security = HTTPBasic(auto_error=False, description="Staff username and password")
 
 
+# A rep's console sends Basic credentials with every request; a sign-in
+# checked in the last few seconds is trusted again without a database read.
+# So a deactivated account keeps access for at most this long.
+VERIFIED_FOR_SECONDS = 10.0
+_recently_verified: Dict[Tuple[str, str], Tuple[float, StaffUser]] = {}
+
+
+def _verified(session: Session, username: str, password: str) -> Optional[StaffUser]:
+    key = (username, hashlib.sha256(password.encode()).hexdigest())
+    now = time.monotonic()
+    hit = _recently_verified.get(key)
+    if hit and now - hit[0] < VERIFIED_FOR_SECONDS:
+        return hit[1]
+    user = authenticate(session, username, password)
+    if user is None:
+        _recently_verified.pop(key, None)
+        return None
+    session.expunge(user)  # a read-only snapshot, safe to share between requests
+    if len(_recently_verified) > 1000:
+        _recently_verified.clear()
+    _recently_verified[key] = (now, user)
+    return user
+
+
 def _staff(session: SessionDep, credentials: Optional[HTTPBasicCredentials] = Depends(security)) -> StaffUser:
     if credentials is None:
         raise HTTPException(
             status_code=401, detail="Sign in as a rep or supervisor.", headers={"WWW-Authenticate": "Basic"}
         )
-    user = authenticate(session, credentials.username, credentials.password)
+    user = _verified(session, credentials.username, credentials.password)
     if user is None:
         raise HTTPException(
             status_code=401, detail="Wrong username or password.", headers={"WWW-Authenticate": "Basic"}
@@ -37,14 +65,34 @@ def _staff(session: SessionDep, credentials: Optional[HTTPBasicCredentials] = De
     return user
 
 
-def rep_or_supervisor(user: StaffUser = Depends(_staff)) -> StaffUser:
+# Pure checks run on the event loop (async), sparing a thread hop per request.
+async def rep_or_supervisor(user: StaffUser = Depends(_staff)) -> StaffUser:
     return user
 
 
-def supervisor(user: StaffUser = Depends(_staff)) -> StaffUser:
+async def supervisor(user: StaffUser = Depends(_staff)) -> StaffUser:
     if user.role != "supervisor":
         raise HTTPException(status_code=403, detail="Supervisors only.")
     return user
+
+
+_SQLITE_WRITES = threading.Lock()
+
+
+@contextmanager
+def sqlite_write_lock(session: Session) -> Iterator[None]:
+    """One writer at a time in this process on SQLite.
+
+    SQLite allows one writer; threads that race for it wait on each other's
+    locks and some fail with "database is locked". Queuing them here is
+    faster and loses nothing. PostgreSQL needs no such queue. Hold it from
+    the first write to the commit.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _SQLITE_WRITES:
+        yield
 
 
 RepDep = Annotated[StaffUser, Depends(rep_or_supervisor)]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import List, Literal, Optional
 from urllib.parse import quote
@@ -14,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, validator
 from sqlalchemy import select
 
-from api.deps import RepDep, SessionDep, SupervisorDep
+from api.deps import RepDep, SessionDep, SupervisorDep, sqlite_write_lock
 from assistant.customers import get_customer
 from assistant.cx.feedback import (
     FeedbackConflict,
@@ -59,24 +57,6 @@ class FeedbackIn(BaseModel):
         return value
 
 
-_SQLITE_WRITES = threading.Lock()
-
-
-@contextmanager
-def _write_lock(session):
-    """One writer at a time in this process on SQLite.
-
-    SQLite allows one writer; threads that race for it wait on each other's
-    locks and some fail with "database is locked". Queuing them here is
-    faster and loses nothing. PostgreSQL needs no such queue.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITES:
-        yield
-
-
 class FeedbackStored(BaseModel):
     id: int
     duplicate: bool
@@ -101,7 +81,7 @@ def post_feedback(body: FeedbackIn, session: SessionDep, response: Response) -> 
     if body.customer_id and get_customer(session, body.customer_id) is None:
         raise HTTPException(status_code=404, detail=f"No customer with id {body.customer_id!r}.")
     try:
-        with _write_lock(session):
+        with sqlite_write_lock(session):
             feedback, created = record_feedback(session, **body.dict(exclude={"token"}))
             session.commit()
     except FeedbackConflict:

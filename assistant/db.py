@@ -16,6 +16,7 @@ from typing import Iterator, Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "assistant.db"
@@ -46,9 +47,13 @@ def make_engine(url: Optional[str] = None) -> Engine:
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        on_file = bool(parsed.database) and parsed.database != ":memory:"
+        if on_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 5})
+        # SQLAlchemy 1.4 would open and close (and re-tune) a connection per
+        # session on a SQLite file; a small pool keeps them, like 2.0 does.
+        pooling = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10} if on_file else {}
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 5}, **pooling)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)

@@ -135,7 +135,8 @@ def test_prompts_used_are_joined_to_their_conversations_scores(api, session):
     conversation = f"prompt-{uuid.uuid4().hex[:8]}"
     from assistant.offers.suggestions import suggestions_for
 
-    shown = suggestions_for(session, "C00004", "priya", conversation_id=conversation)
+    shown = suggestions_for(session, "C00004", conversation_id=conversation)
+    shown.log(session, "priya")
     question = shown.logged[0]
     session.commit()
     api.post(f"/api/suggestions/{question.id}/use", json={"use": "as_is"}, auth=REP)

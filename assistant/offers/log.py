@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import List, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from assistant.models import AddOn, OfferEvent, RepSuggestion, Subscription
@@ -103,6 +103,28 @@ def ignore_pending_offers(session: Session, conversation_id: str) -> int:
     return result.rowcount or 0
 
 
+@dataclass(frozen=True)
+class ShownSuggestion:
+    id: int
+    kind: str
+    basis: str
+    text: str
+
+
+_INSERT_SUGGESTION = insert(RepSuggestion)
+
+
+def _returning_supported(session: Session) -> bool:
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        return True
+    if dialect.name == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35, 0)
+    return False
+
+
 def record_suggestions_shown(
     session: Session,
     customer_id: str,
@@ -110,34 +132,36 @@ def record_suggestions_shown(
     questions: List[Question],
     offers: List[Offer],
     conversation_id: Optional[str] = None,
-) -> List[RepSuggestion]:
+) -> List[ShownSuggestion]:
+    """One row per suggestion, each with its id.
+
+    This runs on every console view, so all rows go in one INSERT ... RETURNING
+    statement: on SQLite that keeps the write lock for the shortest time, which
+    is what limits throughput with several sidecar workers.
+    """
+    items = [("question", q.basis, q.text) for q in questions] + [("offer", o.code, o.reason) for o in offers]
+    if not items:
+        return []
+    common = {"customer_id": customer_id, "conversation_id": conversation_id, "rep_id": rep_id}
     now = datetime.now()
-    rows = [
-        RepSuggestion(
-            customer_id=customer_id,
-            conversation_id=conversation_id,
-            rep_id=rep_id,
-            kind="question",
-            basis=q.basis,
-            text=q.text,
-            shown_at=now,
-        )
-        for q in questions
-    ] + [
-        RepSuggestion(
-            customer_id=customer_id,
-            conversation_id=conversation_id,
-            rep_id=rep_id,
-            kind="offer",
-            basis=o.code,
-            text=o.reason,
-            shown_at=now,
-        )
-        for o in offers
-    ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    if not _returning_supported(session):
+        shown = []
+        for kind, basis, text_ in items:
+            row = {**common, "kind": kind, "basis": basis, "text": text_, "shown_at": now, "use": "unused"}
+            result = session.execute(_INSERT_SUGGESTION, row)
+            shown.append(ShownSuggestion(result.inserted_primary_key[0], kind, basis, text_))
+        return shown
+    params = {**common, "shown_at": now}
+    values = []
+    for i, (kind, basis, text_) in enumerate(items):
+        params.update({f"kind{i}": kind, f"basis{i}": basis, f"text{i}": text_})
+        values.append(f"(:customer_id, :conversation_id, :rep_id, :kind{i}, :basis{i}, :text{i}, :shown_at, 'unused')")
+    statement = text(
+        "INSERT INTO rep_suggestions (customer_id, conversation_id, rep_id, kind, basis, text, shown_at, use) "
+        f"VALUES {', '.join(values)} RETURNING id, kind, basis"
+    ).bindparams(bindparam("shown_at", type_=DateTime()))
+    ids = {(kind, basis): id_ for id_, kind, basis in session.execute(statement, params)}
+    return [ShownSuggestion(ids[(kind, basis)], kind, basis, text_) for kind, basis, text_ in items]
 
 
 def record_suggestion_use(session: Session, suggestion: RepSuggestion, use: str, text: Optional[str]) -> RepSuggestion:

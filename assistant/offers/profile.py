@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from sqlalchemy import select, true
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from assistant.models import (
@@ -124,49 +124,93 @@ def _chunks(values: List[str], size: int = 500) -> Iterable[List[str]]:
         yield values[start : start + size]
 
 
+class _Query:
+    """A statement built once, run for everyone or for a list of customers.
+
+    Building SQLAlchemy statements costs more than running these small
+    queries on SQLite, so each is built at import, with an expanding
+    parameter for the customer ids.
+    """
+
+    def __init__(self, statement, customer_column) -> None:
+        self.everyone = statement
+        # One customer (every chat and console view) gets a plain "=": an
+        # expanding IN list is re-rendered on each run, which costs more.
+        self.one = statement.where(customer_column == bindparam("id"))
+        self.some = statement.where(customer_column.in_(bindparam("ids", expanding=True)))
+
+    def rows(self, session: Session, ids: Optional[List[str]], **params) -> list:
+        if ids is None:
+            return list(session.execute(self.everyone, params))
+        if len(ids) == 1:
+            return list(session.execute(self.one, {"id": ids[0], **params}))
+        return [row for chunk in _chunks(ids) for row in session.execute(self.some, {"ids": chunk, **params})]
+
+
+_CUSTOMERS = _Query(
+    select(Customer.id, Customer.first_name, Customer.region, Customer.joined_on).order_by(Customer.id), Customer.id
+)
+_SUBSCRIPTIONS = _Query(
+    select(
+        Subscription.customer_id,
+        Subscription.plan_code,
+        Subscription.addon_code,
+        Subscription.status,
+        Subscription.started_on,
+        Subscription.replaces_id,
+        Subscription.id,
+        Plan.name,
+        Plan.kind,
+        Plan.speed_mbps,
+    ).outerjoin(Plan, Plan.code == Subscription.plan_code),
+    Subscription.customer_id,
+)
+_ORDER_ITEMS = _Query(
+    select(Order.customer_id, Order.number, Order.status, Order.placed_at, Product.sku, Product.name, Product.category)
+    .join(OrderItem, OrderItem.order_number == Order.number)
+    .join(Product, Product.sku == OrderItem.sku)
+    .order_by(Order.placed_at.desc(), OrderItem.id),
+    Order.customer_id,
+)
+_TICKETS = _Query(
+    select(
+        Ticket.customer_id, Ticket.number, Ticket.category, Ticket.subject, Ticket.status, Ticket.created_at
+    ).order_by(Ticket.created_at.desc()),
+    Ticket.customer_id,
+)
+_ATTRIBUTES = _Query(
+    select(CustomerAttribute.customer_id, CustomerAttribute.name, CustomerAttribute.value),
+    CustomerAttribute.customer_id,
+)
+_NPS = _Query(
+    select(Feedback.customer_id, Feedback.nps, Feedback.created_at)
+    .where(Feedback.nps.is_not(None), Feedback.created_at >= bindparam("since"))
+    .order_by(Feedback.created_at.desc()),
+    Feedback.customer_id,
+)
+_DECLINES = _Query(
+    select(OfferEvent.customer_id, OfferEvent.addon_code, OfferEvent.answered_at).where(
+        OfferEvent.status == "declined"
+    ),
+    OfferEvent.customer_id,
+)
+
+
 def load_profiles(
     session: Session, customer_ids: Optional[Iterable[str]] = None, today: Optional[date] = None
 ) -> Dict[str, CustomerProfile]:
     """Profiles of the given customers (all when None), keyed by customer id."""
     today = today or date.today()
-    query = select(Customer.id, Customer.first_name, Customer.region, Customer.joined_on)
-    if customer_ids is None:
-        customers = list(session.execute(query.order_by(Customer.id)))
-    else:
-        wanted = list(dict.fromkeys(customer_ids))
-        customers = [row for chunk in _chunks(wanted) for row in session.execute(query.where(Customer.id.in_(chunk)))]
+    wanted = None if customer_ids is None else list(dict.fromkeys(customer_ids))
+    customers = _CUSTOMERS.rows(session, wanted)
     if not customers:
         return {}
-    ids = [row.id for row in customers]
-    scoped = customer_ids is not None
-
-    def where(column, chunk):
-        return column.in_(chunk) if scoped else true()
+    ids = None if wanted is None else [row.id for row in customers]
 
     plans = defaultdict(list)
     addons = defaultdict(set)
     changes = defaultdict(list)
-    sub_rows = []
-    for chunk in _chunks(ids) if scoped else [None]:
-        sub_rows.extend(
-            session.execute(
-                select(
-                    Subscription.customer_id,
-                    Subscription.plan_code,
-                    Subscription.addon_code,
-                    Subscription.status,
-                    Subscription.started_on,
-                    Subscription.ends_on,
-                    Subscription.replaces_id,
-                    Subscription.id,
-                    Plan.name,
-                    Plan.kind,
-                    Plan.speed_mbps,
-                )
-                .outerjoin(Plan, Plan.code == Subscription.plan_code)
-                .where(where(Subscription.customer_id, chunk))
-            )
-        )
+    sub_rows = _SUBSCRIPTIONS.rows(session, ids)
     plan_names_by_sub = {row.id: row.name for row in sub_rows if row.plan_code}
     for row in sub_rows:
         if row.plan_code and row.status in HELD_STATUSES:
@@ -180,65 +224,30 @@ def load_profiles(
 
     owned = defaultdict(list)
     orders: Dict[str, Dict[str, OrderFact]] = defaultdict(dict)
-    for chunk in _chunks(ids) if scoped else [None]:
-        rows = session.execute(
-            select(
-                Order.customer_id,
-                Order.number,
-                Order.status,
-                Order.placed_at,
-                Product.sku,
-                Product.name,
-                Product.category,
+    for row in _ORDER_ITEMS.rows(session, ids):
+        fact = orders[row.customer_id].get(row.number)
+        items = (fact.items if fact else ()) + (row.name,)
+        orders[row.customer_id][row.number] = OrderFact(row.number, row.status, row.placed_at, items)
+        if row.status in OWNED_ORDER_STATUSES:
+            owned[row.customer_id].append(
+                OwnedProduct(row.sku, row.name, row.category, row.number, row.placed_at, row.status)
             )
-            .join(OrderItem, OrderItem.order_number == Order.number)
-            .join(Product, Product.sku == OrderItem.sku)
-            .where(where(Order.customer_id, chunk))
-            .order_by(Order.placed_at.desc(), OrderItem.id)
-        )
-        for row in rows:
-            fact = orders[row.customer_id].get(row.number)
-            items = (fact.items if fact else ()) + (row.name,)
-            orders[row.customer_id][row.number] = OrderFact(row.number, row.status, row.placed_at, items)
-            if row.status in OWNED_ORDER_STATUSES:
-                owned[row.customer_id].append(
-                    OwnedProduct(row.sku, row.name, row.category, row.number, row.placed_at, row.status)
-                )
 
     tickets = defaultdict(list)
+    for row in _TICKETS.rows(session, ids):
+        tickets[row.customer_id].append(TicketFact(row.number, row.category, row.subject, row.status, row.created_at))
     attributes = defaultdict(dict)
+    for row in _ATTRIBUTES.rows(session, ids):
+        attributes[row.customer_id][row.name] = row.value
     nps = defaultdict(list)
+    since = datetime.combine(today - timedelta(days=365), datetime.min.time())
+    for row in _NPS.rows(session, ids, since=since):
+        nps[row.customer_id].append((row.nps, row.created_at))
     declines: Dict[str, Dict[str, datetime]] = defaultdict(dict)
-    for chunk in _chunks(ids) if scoped else [None]:
-        for row in session.execute(
-            select(Ticket.customer_id, Ticket.number, Ticket.category, Ticket.subject, Ticket.status, Ticket.created_at)
-            .where(where(Ticket.customer_id, chunk))
-            .order_by(Ticket.created_at.desc())
-        ):
-            tickets[row.customer_id].append(
-                TicketFact(row.number, row.category, row.subject, row.status, row.created_at)
-            )
-        for row in session.execute(
-            select(CustomerAttribute.customer_id, CustomerAttribute.name, CustomerAttribute.value).where(
-                where(CustomerAttribute.customer_id, chunk)
-            )
-        ):
-            attributes[row.customer_id][row.name] = row.value
-        since = datetime.combine(today - timedelta(days=365), datetime.min.time())
-        for row in session.execute(
-            select(Feedback.customer_id, Feedback.nps, Feedback.created_at)
-            .where(where(Feedback.customer_id, chunk), Feedback.nps.is_not(None), Feedback.created_at >= since)
-            .order_by(Feedback.created_at.desc())
-        ):
-            nps[row.customer_id].append((row.nps, row.created_at))
-        for row in session.execute(
-            select(OfferEvent.customer_id, OfferEvent.addon_code, OfferEvent.answered_at).where(
-                where(OfferEvent.customer_id, chunk), OfferEvent.status == "declined"
-            )
-        ):
-            latest = declines[row.customer_id].get(row.addon_code)
-            if latest is None or row.answered_at > latest:
-                declines[row.customer_id][row.addon_code] = row.answered_at
+    for row in _DECLINES.rows(session, ids):
+        latest = declines[row.customer_id].get(row.addon_code)
+        if latest is None or row.answered_at > latest:
+            declines[row.customer_id][row.addon_code] = row.answered_at
 
     return {
         row.id: CustomerProfile(

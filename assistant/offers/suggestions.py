@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import List, Optional
 
 from sqlalchemy.orm import Session
 
 from assistant.business import load_catalog
-from assistant.models import RepSuggestion
 from assistant.offers.chat import current_model
 from assistant.offers.engine import ConversationContext, OfferDecision, decide
-from assistant.offers.log import offers_made_in, record_suggestions_shown
+from assistant.offers.log import ShownSuggestion, offers_made_in, record_suggestions_shown
 from assistant.offers.profile import load_profile
 from assistant.offers.questions import Question, open_questions
 
@@ -23,19 +22,24 @@ class RepSuggestions:
     conversation_id: Optional[str]
     questions: List[Question]
     decision: OfferDecision
-    logged: List[RepSuggestion]  # questions first, then offers, in the order above
+    logged: List[ShownSuggestion] = field(default_factory=list)  # questions, then offers, once logged
+
+    def log(self, session: Session, rep_id: str) -> None:
+        """Store what is shown to the rep, each with an id (the console reports its use)."""
+        self.logged = record_suggestions_shown(
+            session, self.customer_id, rep_id, self.questions, self.decision.offers, self.conversation_id
+        )
 
 
 def suggestions_for(
     session: Session,
     customer_id: str,
-    rep_id: str,
     conversation_id: Optional[str] = None,
     complaint_open: bool = False,
     cancelling: bool = False,
     offers_limit: int = 3,
 ) -> Optional[RepSuggestions]:
-    """None for an unknown customer."""
+    """None for an unknown customer. Nothing is stored until `log` is called."""
     profile = load_profile(session, customer_id)
     if profile is None:
         return None
@@ -51,6 +55,4 @@ def suggestions_for(
     )
     decision = decide(profile, context, load_catalog(), current_model())
     decision.offers = decision.offers[:offers_limit]
-    questions = open_questions(profile)
-    logged = record_suggestions_shown(session, customer_id, rep_id, questions, decision.offers, conversation_id)
-    return RepSuggestions(customer_id, conversation_id, questions, decision, logged)
+    return RepSuggestions(customer_id, conversation_id, open_questions(profile), decision)
