@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db model run test test-postgres bench bench-feedback bench-offers bench-offers-telco bench-nps-value clean
+.PHONY: help setup venv db model web browser run test test-postgres bench bench-feedback bench-offers bench-offers-telco bench-nps-value clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
@@ -41,17 +41,31 @@ db: venv
 model: venv
 	$(PY) -m scripts.model
 
-setup: venv db model
+# Front-end packages for the pages, pinned by web/package-lock.json.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+
+# Headless Chromium from Debian for the browser tests (Playwright drives it;
+# nothing downloads a browser at run time).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+	  || echo "could not install Debian's chromium: the browser tests will fail"
+
+setup: venv db model web
 
 run: setup
 	$(PY) -m scripts.run_all
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite with PostgreSQL for the application data and the tracker store.
 TEST_PG_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_test
-test-postgres: setup
+test-postgres: setup browser
 	$(PY) -m scripts.ensure_database $(TEST_PG_URL)
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 

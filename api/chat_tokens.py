@@ -1,8 +1,8 @@
 """`POST /api/chat-token`: the web page's sign-in, which binds a chat to a customer.
 
 The customer proves who they are with account email and postcode; the page
-gets a signed, expiring token to send with every chat message. Only issued
-when `ASSISTANT_TOKEN_SECRET` is set (otherwise the chat runs in demo mode).
+gets a signed, expiring token to send with every chat message (signed with
+`ASSISTANT_TOKEN_SECRET`, or in demo mode with the machine's signing key).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
 from assistant.customers import verify_identity
-from assistant.identity import DEFAULT_TTL_SECONDS, configured_secret, mint_customer_token
+from assistant.identity import DEFAULT_TTL_SECONDS, customer_token_secret, mint_customer_token
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -31,11 +31,7 @@ class ChatToken(BaseModel):
 
 @router.post("/chat-token", response_model=ChatToken, summary="Sign a customer in to the chat")
 def chat_token(body: SignIn, session: SessionDep) -> ChatToken:
-    secret = configured_secret()
-    if not secret:
-        raise HTTPException(
-            status_code=409, detail="Chat tokens are off: set ASSISTANT_TOKEN_SECRET (demo mode takes a customer_id)."
-        )
+    secret = customer_token_secret()
     customer = verify_identity(session, body.email, body.postcode)
     if customer is None:
         raise HTTPException(status_code=401, detail="That email and postcode don't match an account.")

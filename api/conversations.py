@@ -1,27 +1,171 @@
-"""`POST /api/conversations/{id}/resolve`: a rep closes a conversation they handled.
+"""The rep's side of a conversation: the queue, taking one, replying, handing back, resolving.
 
-The hand-off is marked resolved, the assistant is resumed (Rasa paused it at
-the hand-off), and it asks the customer the post-chat survey in their chat.
+Replies reach the customer's chat widget through Rasa: the message is added
+to the conversation's tracker as a bot utterance marked with the rep, and
+Rasa sends it out on the socket.io channel. Resolving marks the hand-off
+resolved, resumes the assistant (Rasa paused it at the hand-off), and it asks
+the customer the post-chat survey in their chat.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List
+import time
+from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import RepDep, SessionDep
-from assistant.handoff import resolve_handoffs
+from assistant.customers import customer_names
+from assistant.handoff import open_handoffs, resolve_handoffs, return_to_assistant, take_handoff
+from assistant.transcripts import conversation_state, live_conversations
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 
 def rasa_url() -> str:
     return os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+
+
+CONVERSATION_ID = Path(..., min_length=1, max_length=120)
+LIVE_MINUTES = 30
+
+
+class QueueItem(BaseModel):
+    conversation_id: str
+    customer_id: Optional[str]
+    customer_name: Optional[str]
+    status: str = Field(..., description="waiting | with_rep | live (no hand-off)")
+    reason: Optional[str]
+    rep_id: Optional[str]
+    since: str
+
+
+class Queue(BaseModel):
+    handoffs: List[QueueItem]
+    live: List[QueueItem]
+
+
+@router.get("", response_model=Queue, summary="Conversations waiting for a rep, with one, and live ones")
+def queue(session: SessionDep, _user: RepDep) -> Queue:
+    handoffs = [
+        QueueItem(
+            conversation_id=h.conversation_id,
+            customer_id=h.customer_id,
+            customer_name=f"{first} {last}".strip() if first is not None else None,
+            status=h.status,
+            reason=h.reason,
+            rep_id=h.rep_id,
+            since=h.requested_at.isoformat(timespec="seconds"),
+        )
+        for h, first, last in open_handoffs(session)
+    ]
+    handed = {item.conversation_id for item in handoffs}
+    rows = [
+        r for r in live_conversations(session, time.time() - LIVE_MINUTES * 60) if r["conversation_id"] not in handed
+    ]
+    owners = {r["conversation_id"]: conversation_state(session, r["conversation_id"]).customer_id for r in rows}
+    names = customer_names(session, [c for c in owners.values() if c])
+    live = []
+    for row in rows:
+        customer_id = owners[row["conversation_id"]]
+        live.append(
+            QueueItem(
+                conversation_id=row["conversation_id"],
+                customer_id=customer_id,
+                customer_name=names.get(customer_id),
+                status="live",
+                reason=None,
+                rep_id=None,
+                since=row["last_message_at"],
+            )
+        )
+    return Queue(handoffs=handoffs, live=live)
+
+
+class Taken(BaseModel):
+    conversation_id: str
+    status: str
+    rep_id: str
+
+
+@router.post("/{conversation_id}/take", response_model=Taken, summary="Pick up a conversation from the queue")
+def take(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_ID) -> Taken:
+    handoff = take_handoff(session, conversation_id, user.username)
+    if handoff is None:
+        raise HTTPException(status_code=404, detail="That conversation is not waiting for a rep.")
+    if handoff.rep_id != user.username:
+        raise HTTPException(status_code=409, detail=f"{handoff.rep_id} already has this conversation.")
+    return Taken(conversation_id=conversation_id, status=handoff.status, rep_id=user.username)
+
+
+class RepMessage(BaseModel):
+    text: str = Field(..., max_length=2000)
+
+
+class Sent(BaseModel):
+    conversation_id: str
+    text: str
+
+
+def _push(conversation_id: str, events: List[Dict[str, Any]]) -> None:
+    """Add events to the conversation in Rasa and send its bot messages to the customer's chat."""
+    base = f"{rasa_url()}/conversations/{quote(conversation_id, safe='')}"
+    with httpx.Client(timeout=30) as client:
+        client.post(
+            f"{base}/tracker/events",
+            params={"output_channel": "socketio", "execute_side_effects": "true"},
+            json=events,
+        ).raise_for_status()
+
+
+@router.post("/{conversation_id}/messages", response_model=Sent, status_code=201, summary="Send the customer a message")
+def send_message(session: SessionDep, user: RepDep, body: RepMessage, conversation_id: str = CONVERSATION_ID) -> Sent:
+    text = " ".join(body.text.split())
+    if not text:
+        raise HTTPException(status_code=422, detail="The message is empty: type something to send.")
+    if not conversation_state(session, conversation_id).known:
+        raise HTTPException(status_code=404, detail=f"No conversation with id {conversation_id!r}.")
+    try:
+        _push(
+            conversation_id,
+            [{"event": "bot", "text": text, "metadata": {"rep": user.username, "rep_name": user.display_name}}],
+        )
+    except httpx.HTTPError:
+        raise HTTPException(status_code=503, detail="The assistant could not be reached; the message was not sent.")
+    return Sent(conversation_id=conversation_id, text=text)
+
+
+class Returned(BaseModel):
+    conversation_id: str
+    handoffs_closed: int
+
+
+@router.post(
+    "/{conversation_id}/return", response_model=Returned, summary="Hand the conversation back to the assistant"
+)
+def hand_back(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_ID) -> Returned:
+    closed = return_to_assistant(session, conversation_id, user.username)
+    if not closed:
+        raise HTTPException(status_code=404, detail="That conversation is not with a rep.")
+    session.commit()
+    try:
+        _push(
+            conversation_id,
+            [
+                {"event": "resume"},
+                {"event": "action", "name": "action_listen"},
+                {"event": "bot", "text": "You're back with the assistant. What else can I help with?"},
+            ],
+        )
+    except httpx.HTTPError:
+        raise HTTPException(
+            status_code=503, detail="The hand-off is closed, but the assistant could not be reached to resume."
+        )
+    return Returned(conversation_id=conversation_id, handoffs_closed=closed)
 
 
 class Resolved(BaseModel):

@@ -59,6 +59,13 @@ class TicketOut(BaseModel):
     created_at: str
 
 
+class ScoreOut(BaseModel):
+    created_on: str
+    nps: Optional[int]
+    csat: Optional[int]
+    ces: Optional[int]
+
+
 class CustomerOut(BaseModel):
     customer_id: str
     name: str
@@ -71,6 +78,7 @@ class CustomerOut(BaseModel):
     recent_orders: List[OrderOut]
     latest_bills: List[BillOut]
     open_tickets: List[TicketOut]
+    last_scores: List[ScoreOut]
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, summary="A customer's profile and recent history")

@@ -8,11 +8,12 @@ import time
 from contextlib import contextmanager
 from typing import Annotated, Dict, Iterator, Optional, Tuple
 
-from fastapi import Depends, HTTPException
+from fastapi import Cookie, Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 
 from assistant.db import session_scope
+from assistant.identity import InvalidToken, signing_secret, verify_staff_session
 from assistant.models import StaffUser
 from assistant.staff import authenticate
 
@@ -32,7 +33,7 @@ security = HTTPBasic(auto_error=False, description="Staff username and password"
 # checked in the last few seconds is trusted again without a database read.
 # So a deactivated account keeps access for at most this long.
 VERIFIED_FOR_SECONDS = 10.0
-_recently_verified: Dict[Tuple[str, str], Tuple[float, StaffUser]] = {}
+_recently_verified: Dict[Tuple[str, str], Tuple[float, StaffUser]] = {}  # (user, password digest) or ("cookie", user)
 
 
 def _verified(session: Session, username: str, password: str) -> Optional[StaffUser]:
@@ -52,8 +53,45 @@ def _verified(session: Session, username: str, password: str) -> Optional[StaffU
     return user
 
 
-def _staff(session: SessionDep, credentials: Optional[HTTPBasicCredentials] = Depends(security)) -> StaffUser:
+SESSION_COOKIE = "staff_session"
+# Pages send this header with every change they make; a form posted from
+# another site cannot, so the session cookie alone never changes anything.
+PAGE_HEADER = "X-Console"
+
+
+def staff_from_cookie(session: Session, cookie: Optional[str]) -> Optional[StaffUser]:
+    """The signed-in staff member of a page session cookie, or None."""
+    if not cookie:
+        return None
+    try:
+        username = verify_staff_session(cookie, signing_secret())
+    except InvalidToken:
+        return None
+    key = ("cookie", username)
+    now = time.monotonic()
+    hit = _recently_verified.get(key)
+    if hit and now - hit[0] < VERIFIED_FOR_SECONDS:
+        return hit[1]
+    user = session.get(StaffUser, username)
+    if user is None or not user.active:
+        return None
+    session.expunge(user)
+    _recently_verified[key] = (now, user)
+    return user
+
+
+def _staff(
+    request: Request,
+    session: SessionDep,
+    credentials: Optional[HTTPBasicCredentials] = Depends(security),
+    staff_session: Optional[str] = Cookie(None, include_in_schema=False),
+) -> StaffUser:
     if credentials is None:
+        user = staff_from_cookie(session, staff_session)
+        if user is not None and request.method != "GET" and request.headers.get(PAGE_HEADER) != "1":
+            raise HTTPException(status_code=403, detail=f"Changes from a page need the {PAGE_HEADER} header.")
+        if user is not None:
+            return user
         raise HTTPException(
             status_code=401, detail="Sign in as a rep or supervisor.", headers={"WWW-Authenticate": "Basic"}
         )

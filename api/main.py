@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import chat_tokens, conversations, customers, feedback, people, suggestions
+from api import chat_tokens, conversations, customers, feedback, pages, people, staff_session, suggestions
 from assistant.cx import outbox
 from assistant.db import session_scope
 
@@ -57,6 +57,9 @@ app.include_router(feedback.router)
 app.include_router(people.router)
 app.include_router(conversations.router)
 app.include_router(suggestions.router)
+app.include_router(staff_session.router)
+app.include_router(pages.router)
+pages.mount_static(app)
 
 
 @app.get("/health", tags=["health"], summary="Liveness and database reachability")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Dict, List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,3 +45,13 @@ def mask_email(email: str) -> str:
     if not domain:
         return "your email address"
     return f"{local[:1]}{'*' * max(len(local) - 1, 3)}@{domain}"
+
+
+def customer_names(session: Session, customer_ids: List[str]) -> Dict[str, str]:
+    """Full names of these customers, in one query."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.first_name, Customer.last_name).where(Customer.id.in_(set(customer_ids)))
+    )
+    return {id_: f"{first} {last}".strip() for id_, first, last in rows}

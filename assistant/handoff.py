@@ -82,3 +82,41 @@ def latest_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
     return session.execute(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def open_handoffs(session: Session) -> list:
+    """Conversations waiting for a rep or with one, oldest first, with the customer's name."""
+    from assistant.models import Customer
+
+    return list(
+        session.execute(
+            select(Handoff, Customer.first_name, Customer.last_name)
+            .outerjoin(Customer, Customer.id == Handoff.customer_id)
+            .where(Handoff.status.in_(("waiting", "with_rep")))
+            .order_by(Handoff.requested_at)
+        )
+    )
+
+
+def take_handoff(session: Session, conversation_id: str, rep_id: str) -> Optional[Handoff]:
+    """The rep picks the conversation up (it stays with them until returned or resolved)."""
+    handoff = session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep")))
+    ).scalar_one_or_none()
+    if handoff is not None and (handoff.status == "waiting" or handoff.rep_id in (None, rep_id)):
+        handoff.status, handoff.rep_id = "with_rep", rep_id
+        session.flush()
+    return handoff  # with another rep's id when someone else already has it
+
+
+def return_to_assistant(session: Session, conversation_id: str, rep_id: str) -> int:
+    """The rep hands the conversation back to the assistant; returns how many hand-offs closed."""
+    rows = session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep")))
+    ).scalars()
+    count = 0
+    for handoff in rows:
+        handoff.status, handoff.rep_id = "returned", handoff.rep_id or rep_id
+        count += 1
+    session.flush()
+    return count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Dict, List, Optional
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assistant.billing import latest_bills
-from assistant.models import Customer, Subscription
+from assistant.models import Customer, Feedback, Subscription
 from assistant.orders import items_summary, recent_orders
 from assistant.tickets import open_tickets
 
@@ -22,6 +22,7 @@ class CustomerHistory:
     orders: list
     bills: list
     tickets: list
+    last_scores: list = field(default_factory=list)
 
     def tenure_days(self, today: Optional[date] = None) -> int:
         return ((today or date.today()) - self.customer.joined_on).days
@@ -45,6 +46,14 @@ def customer_history(session: Session, customer_id: str) -> Optional[CustomerHis
         orders=recent_orders(session, customer_id, limit=5),
         bills=latest_bills(session, customer_id, limit=3),
         tickets=open_tickets(session, customer_id),
+        last_scores=list(
+            session.execute(
+                select(Feedback)
+                .where(Feedback.customer_id == customer_id)
+                .order_by(Feedback.created_at.desc())
+                .limit(3)
+            ).scalars()
+        ),
     )
 
 
@@ -109,5 +118,9 @@ def history_as_dict(history: CustomerHistory) -> Dict[str, Any]:
                 "created_at": t.created_at.isoformat(),
             }
             for t in history.tickets
+        ],
+        "last_scores": [
+            {"created_on": f.created_on.isoformat(), "nps": f.nps, "csat": f.csat, "ces": f.ces}
+            for f in history.last_scores
         ],
     }

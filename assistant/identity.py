@@ -1,7 +1,8 @@
 """Signed, expiring customer tokens that bind a chat to one customer.
 
 The sidecar mints a token at sign-in; the Rasa channels accept only a valid
-token when a secret is configured (`ASSISTANT_TOKEN_SECRET`). The format is
+token when a secret is configured (`ASSISTANT_TOKEN_SECRET`), and in demo
+mode a token signed with the machine's key as well as a bare customer id. The format is
 `<customer_id>.<expires_unix>.<hex HMAC-SHA256>`: short enough for a URL, and
 checkable without a database look-up.
 """
@@ -28,6 +29,16 @@ class InvalidToken(ValueError):
 def configured_secret() -> Optional[str]:
     secret = os.environ.get(TOKEN_SECRET_ENV, "").strip()
     return secret or None
+
+
+def customer_token_secret() -> str:
+    """The key customer tokens are signed with.
+
+    `ASSISTANT_TOKEN_SECRET` when set (then only tokens are believed); in demo
+    mode the machine's signing key, so the demo web page signs customers in
+    with a token too, while a bare `customer_id` is still accepted.
+    """
+    return configured_secret() or signing_secret()
 
 
 def _signature(secret: str, payload: str) -> str:
@@ -121,3 +132,31 @@ def verify_survey_token(token: str, secret: str, now: Optional[float] = None) ->
     if int(data.get("e", 0)) < (now if now is not None else time.time()):
         raise InvalidToken("token expired")
     return {"conversation_id": data.get("c"), "customer_id": data.get("u")}
+
+
+# --- staff sessions ---------------------------------------------------------
+# The console and dashboard pages sign staff in once and keep a cookie.
+
+STAFF_SESSION_SECONDS = 10 * 3600
+
+
+def mint_staff_session(username: str, secret: str, now: Optional[float] = None) -> str:
+    expires = int((now if now is not None else time.time()) + STAFF_SESSION_SECONDS)
+    payload = f"{_b64(username.encode())}.{expires}"
+    return f"{payload}.{_signature(secret, 'staff:' + payload)}"
+
+
+def verify_staff_session(token: str, secret: str, now: Optional[float] = None) -> str:
+    """The username the cookie was signed for; raises InvalidToken."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise InvalidToken("malformed session")
+    payload = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_signature(secret, "staff:" + payload).encode(), parts[2].encode()):
+        raise InvalidToken("bad signature")
+    if int(parts[1]) < (now if now is not None else time.time()):
+        raise InvalidToken("session expired")
+    try:
+        return base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidToken("malformed session") from error

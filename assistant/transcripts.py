@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import column, func, inspect, select, table
 from sqlalchemy.orm import Session
 
 EVENTS = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"), column("data"))
@@ -29,9 +29,10 @@ def transcript(session: Session, conversation_id: str, limit: int = 500) -> List
         text = event.get("text")
         if not text:
             continue
+        rep = (event.get("metadata") or {}).get("rep") if type_name == "bot" else None
         lines.append(
             {
-                "speaker": "customer" if type_name == "user" else "assistant",
+                "speaker": "customer" if type_name == "user" else ("rep" if rep else "assistant"),
                 "text": text,
                 "at": datetime.utcfromtimestamp(timestamp).isoformat(timespec="seconds"),
             }
@@ -73,3 +74,20 @@ def conversation_state(session: Session, conversation_id: str) -> ConversationSt
         elif type_name == "active_loop":
             state.cancelling = event.get("name") == "cancel_form"
     return state
+
+
+def live_conversations(session: Session, since_epoch: float, limit: int = 50) -> List[Dict[str, Any]]:
+    """Conversations the customer wrote in since `since_epoch` (Unix seconds), latest first."""
+    if not inspect(session.get_bind()).has_table("events"):
+        return []
+    rows = session.execute(
+        select(EVENTS.c.sender_id, func.max(EVENTS.c.timestamp).label("last"))
+        .where(EVENTS.c.type_name == "user", EVENTS.c.timestamp >= since_epoch)
+        .group_by(EVENTS.c.sender_id)
+        .order_by(func.max(EVENTS.c.timestamp).desc())
+        .limit(limit)
+    )
+    return [
+        {"conversation_id": sender, "last_message_at": datetime.utcfromtimestamp(last).isoformat(timespec="seconds")}
+        for sender, last in rows
+    ]

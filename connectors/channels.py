@@ -21,7 +21,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 
-from assistant.identity import InvalidToken, configured_secret, verify_customer_token
+from assistant.identity import InvalidToken, configured_secret, signing_secret, verify_customer_token
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ def bind_identity(metadata: Any, secret: Optional[str] = None) -> Dict[str, Any]
                 bound["customer_id"] = verify_customer_token(str(token), secret)
             except InvalidToken as error:
                 bound["identity_error"] = str(error)
+    elif token:  # demo mode: the web page's sign-in token, signed with this machine's key
+        try:
+            bound["customer_id"] = verify_customer_token(str(token), signing_secret())
+        except InvalidToken as error:
+            bound["identity_error"] = str(error)
     elif isinstance(claimed, str) and CUSTOMER_ID.match(claimed):
         bound["customer_id"] = claimed
     return bound
@@ -132,6 +137,27 @@ class IdentifiedRestInput(RestInput):
         return super().blueprint(guarded(on_new_message))
 
 
+class _ToClientRoom(OutputChannel):
+    """Sends server-pushed messages to the widget's own room."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        owner, _, session_id = recipient_id.partition(":")
+        room = session_id if session_id and CUSTOMER_ID.match(owner) else recipient_id
+        if message.get("rep") and message.get("text"):
+            # A rep's message: the widget shows who wrote it (Rasa's output would drop the metadata).
+            data = {"text": message["text"], "metadata": {"rep": message["rep"], "rep_name": message.get("rep_name")}}
+            await self.inner.sio.emit(self.inner.bot_message_evt, data, room=room)
+            return
+        await self.inner.send_response(room, message)
+
+
 class IdentifiedSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel with identity binding (token in `customData`)."""
 
@@ -141,3 +167,12 @@ class IdentifiedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message):
         return super().blueprint(guarded(on_new_message))
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """For messages pushed by the server (a rep's reply, the survey after a rep resolves).
+
+        In token mode the tracker is keyed `<customer>:<session>`; the widget's
+        socket listens in the room named after its own session id.
+        """
+        inner = super().get_output_channel()
+        return _ToClientRoom(inner) if inner is not None else None

@@ -69,18 +69,17 @@ def test_a_forged_token_is_not_believed(secured_chat):
     assert "£8.50" not in reply and "email" in reply.lower()
 
 
-def test_sidecar_signs_in_with_email_and_postcode_only_when_a_secret_is_set(database_url, monkeypatch):
+def test_sidecar_signs_in_with_email_and_postcode(database_url, monkeypatch):
     from fastapi.testclient import TestClient
 
     from api.main import app
-    from assistant.identity import verify_customer_token
+    from assistant.identity import signing_secret, verify_customer_token
 
     with TestClient(app) as client:
         monkeypatch.delenv("ASSISTANT_TOKEN_SECRET", raising=False)
-        assert (
-            client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "LS1 4AP"}).status_code
-            == 409
-        )
+        demo = client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "LS1 4AP"})
+        assert demo.status_code == 200  # demo mode signs with the machine's key
+        assert verify_customer_token(demo.json()["token"], signing_secret()) == "C00001"
         monkeypatch.setenv("ASSISTANT_TOKEN_SECRET", SECRET)
         wrong = client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "M1 1AA"})
         assert wrong.status_code == 401 and "don't match" in wrong.json()["detail"]
