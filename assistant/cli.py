@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.business import BusinessDataError, load_catalog
 from assistant.db import database_url, get_engine, session_scope
-from assistant.demo_data import prepare_database
+from assistant.demo_data import demo_data_loaded, prepare_database
+from assistant.demo_feedback import load_demo_feedback
 from assistant.importing import ImportFileError, import_customers_file
 from assistant.offers.profile import load_profiles
 from assistant.offers.propensity import ModelFileError, model_path, train
@@ -24,6 +25,9 @@ from assistant.staff import ROLES, add_staff
 def init_db(customers: int, seed: int) -> None:
     engine = get_engine()
     counts = prepare_database(engine, customers=customers, seed=seed, today=date.today(), progress=True)
+    with session_scope() as session:
+        if demo_data_loaded(session):  # a demo database: give the dashboard twelve weeks of history
+            counts.update(load_demo_feedback(session, seed=seed, today=date.today()))
     where = engine.url.render_as_string(hide_password=True)
     if counts:
         print(f"database ready ({where}); loaded demo data: " + ", ".join(f"{n} {t}" for t, n in counts.items()))

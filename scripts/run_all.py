@@ -31,6 +31,9 @@ def main() -> int:
         "  chat (socket)  http://127.0.0.1:5005/socket.io\n"
         "  actions        http://127.0.0.1:5055/health\n"
         "  sidecar        http://127.0.0.1:8000/docs\n"
+        "  customer chat  http://127.0.0.1:8000/            (jane.doe@example.com / LS1 4AP)\n"
+        "  rep console    http://127.0.0.1:8000/console     (priya / priya-demo)\n"
+        "  dashboard      http://127.0.0.1:8000/dashboard   (sam / sam-demo)\n"
         "logs in var/log/. Ctrl-C stops all three.",
         flush=True,
     )

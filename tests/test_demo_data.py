@@ -104,3 +104,23 @@ def test_jane_persona(demo):
 def test_loading_twice_is_refused(demo):
     with pytest.raises(ValueError, match="already has customers"):
         load_demo_data(demo, customers=10, today=DAY)
+
+
+def test_demo_feedback_history_for_the_dashboard():
+    from sqlalchemy.orm import Session
+
+    from assistant.demo_feedback import load_demo_feedback
+    from assistant.models import Feedback, FollowUp, OfferEvent
+
+    engine = build(60)
+    with Session(engine, future=True) as session:
+        counts = load_demo_feedback(session, today=DAY, weeks=4)
+        assert counts["feedback"] == 100 and counts["offer_events"] > 0
+        weeks = session.execute(select(func.count(func.distinct(Feedback.week)))).scalar_one()
+        assert weeks >= 4
+        detractors = session.execute(select(func.count()).where(Feedback.nps <= 6)).scalar_one()
+        assert 0 < detractors == session.execute(select(func.count()).select_from(FollowUp)).scalar_one()
+        owners = set(session.execute(select(Feedback.customer_id)).scalars())
+        owners |= set(session.execute(select(OfferEvent.customer_id)).scalars())
+        assert not owners & {"C00001", "C00002", "C00003", "C00004", "C00005"}
+        assert load_demo_feedback(session, today=DAY) == {}  # only into a database without feedback

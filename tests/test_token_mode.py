@@ -98,3 +98,38 @@ def test_a_conversation_is_reachable_only_with_its_customers_token(secured_chat)
     sam = mint_customer_token("C00002", SECRET)
     as_sam = secured_chat("where is my order", conversation, {"token": sam})
     assert "ORD-100001" not in as_sam and "ORD-100003" in as_sam
+
+
+def test_a_rep_message_reaches_the_token_holders_widget_over_socketio(secured_chat):
+    """In token mode the tracker is keyed by customer; pushed messages still reach the widget's room."""
+    import asyncio
+
+    import socketio
+
+    async def conversation():
+        client = socketio.AsyncClient(reconnection=False)
+        replies: asyncio.Queue = asyncio.Queue()
+        confirmed = asyncio.Event()
+        client.on("bot_uttered", lambda data: replies.put_nowait(data))
+        client.on("session_confirm", lambda _data: confirmed.set())
+        await client.connect(f"http://127.0.0.1:{PORT}", transports=["polling"])
+        session_id = uuid.uuid4().hex
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        token = mint_customer_token("C00001", SECRET)
+        await client.emit("user_uttered", {"message": "hi", "session_id": session_id, "customData": {"token": token}})
+        greeting = await asyncio.wait_for(replies.get(), 30)
+        async with httpx.AsyncClient() as rasa:
+            pushed = await rasa.post(
+                f"http://127.0.0.1:{PORT}/conversations/C00001:{session_id}/tracker/events",
+                params={"output_channel": "socketio", "execute_side_effects": "true"},
+                json=[{"event": "bot", "text": "Priya here", "metadata": {"rep": "priya", "rep_name": "Priya Shah"}}],
+            )
+            assert pushed.status_code == 200
+        rep_message = await asyncio.wait_for(replies.get(), 10)
+        await client.disconnect()
+        return greeting, rep_message
+
+    greeting, rep_message = asyncio.run(conversation())
+    assert "Jane" in greeting["text"]
+    assert rep_message == {"text": "Priya here", "metadata": {"rep": "priya", "rep_name": "Priya Shah"}}
