@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from assistant.cx.feedback import record_feedback
 from assistant.demo_data import SHOWCASE_IDS
-from assistant.models import AddOn, Customer, Feedback, OfferEvent, RepSuggestion
+from assistant.models import AddOn, Customer, Feedback, FollowUp, OfferEvent, RepSuggestion
 
 TOPICS = ("track_order", "explain_bill", "payment_problem", "request_refund", "technical_problem", "change_plan")
 REPS = ("priya", "marcus")
@@ -90,5 +90,12 @@ def load_demo_feedback(session: Session, *, seed: int = 7, today: date, weeks: i
             now=moment,
         )
         counts["feedback"] += 1
+    session.flush()
+    # The team has worked through older follow-ups; the last fortnight's are still open.
+    for follow_up in session.execute(select(FollowUp)).scalars():
+        age = (datetime.combine(today, time.min) - follow_up.created_at).days
+        if age > 14:
+            follow_up.status = "resolved" if rng.random() < 0.85 else "contacted"
+            follow_up.owner, follow_up.updated_at = "sam", follow_up.created_at + timedelta(days=1)
     session.flush()
     return counts

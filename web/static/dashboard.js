@@ -76,8 +76,11 @@ async function log() {
   $("prev").disabled = page <= 1; $("next").disabled = page >= pages;
 }
 
+let showAllFollowups = false;
 async function followups() {
-  const items = await api("/api/followups");
+  const all = (await api("/api/followups")).filter((f) => f.status !== "resolved");
+  all.sort((a, b) => (b.overdue - a.overdue) || a.due_at.localeCompare(b.due_at));
+  const items = showAllFollowups ? all : all.slice(0, 10);
   const next = { open: "contacted", contacted: "resolved" };
   $("followups").tBodies[0].replaceChildren(...items.map((f) => el("tr", {},
     el("td", {}, f.due_at.replace("T", " ").slice(0, 16), " ", f.overdue ? el("span", { class: "pill overdue" }, "overdue") : null),
@@ -88,7 +91,9 @@ async function followups() {
       try { await api(`/api/followups/${f.id}`, { method: "PATCH", body: { status: next[f.status], owner: CONFIG.user.username } }); followups(); }
       catch (e) { alert(e.message); event.target.disabled = false; }
     } }, "Mark " + next[f.status]) : null))));
-  if (!items.length) $("followups").tBodies[0].append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No follow-ups.")));
+  if (!items.length) $("followups").tBodies[0].append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No open follow-ups.")));
+  if (all.length > items.length) $("followups").tBodies[0].append(el("tr", {}, el("td", { colspan: 6 },
+    el("button", { onclick: () => { showAllFollowups = true; followups(); } }, `Show all ${all.length} open follow-ups`))));
 }
 
 async function offers() {
