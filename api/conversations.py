@@ -111,12 +111,20 @@ class Sent(BaseModel):
     text: str
 
 
+# Resume the assistant, and close the turn the hand-off's pause left open, so
+# the dialogue policies see an ordinary "waiting for the customer" state.
+RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
+def _conversation_url(conversation_id: str) -> str:
+    return f"{rasa_url()}/conversations/{quote(conversation_id, safe='')}"
+
+
 def _push(conversation_id: str, events: List[Dict[str, Any]]) -> None:
     """Add events to the conversation in Rasa and send its bot messages to the customer's chat."""
-    base = f"{rasa_url()}/conversations/{quote(conversation_id, safe='')}"
     with httpx.Client(timeout=30) as client:
         client.post(
-            f"{base}/tracker/events",
+            f"{_conversation_url(conversation_id)}/tracker/events",
             params={"output_channel": "socketio", "execute_side_effects": "true"},
             json=events,
         ).raise_for_status()
@@ -155,11 +163,7 @@ def hand_back(session: SessionDep, user: RepDep, conversation_id: str = CONVERSA
     try:
         _push(
             conversation_id,
-            [
-                {"event": "resume"},
-                {"event": "action", "name": "action_listen"},
-                {"event": "bot", "text": "You're back with the assistant. What else can I help with?"},
-            ],
+            RESUME + [{"event": "bot", "text": "You're back with the assistant. What else can I help with?"}],
         )
     except httpx.HTTPError:
         raise HTTPException(
@@ -181,15 +185,13 @@ def resolve(
 ) -> Resolved:
     closed = resolve_handoffs(session, conversation_id, user.username)
     session.commit()  # the survey's action reads the rep from the hand-off
-    base = f"{rasa_url()}/conversations/{quote(conversation_id, safe='')}"
     try:
+        _push(conversation_id, RESUME)
         with httpx.Client(timeout=30) as client:
-            # Resume, and close the turn the pause left open so the dialogue
-            # policies see an ordinary "waiting for the customer" state.
-            events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
-            client.post(f"{base}/tracker/events", json=events).raise_for_status()
             triggered = client.post(
-                f"{base}/trigger_intent", params={"output_channel": "latest"}, json={"name": "resolved_by_rep"}
+                f"{_conversation_url(conversation_id)}/trigger_intent",
+                params={"output_channel": "latest"},
+                json={"name": "resolved_by_rep"},
             )
             triggered.raise_for_status()
     except httpx.HTTPError:

@@ -10,12 +10,17 @@ from sqlalchemy.orm import Session
 
 from assistant.models import Handoff
 
+OPEN_STATUSES = ("waiting", "with_rep")
+
+
+def _open(conversation_id: str) -> tuple:
+    """Conditions for the conversation's hand-offs still waiting for, or held by, a rep."""
+    return Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN_STATUSES)
+
 
 def request_handoff(session: Session, conversation_id: str, customer_id: Optional[str], reason: str) -> Handoff:
     """Queue the conversation for a rep; asking again keeps its place in the queue."""
-    waiting = session.execute(
-        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep")))
-    ).scalar_one_or_none()
+    waiting = session.execute(select(Handoff).where(*_open(conversation_id))).scalar_one_or_none()
     if waiting is not None:
         return waiting
     handoff = Handoff(
@@ -40,32 +45,21 @@ def queue_position(session: Session, handoff: Handoff) -> int:
 
 def is_with_rep(session: Session, conversation_id: str) -> bool:
     """True while the conversation waits for, or is held by, a rep."""
-    return (
-        session.execute(
-            select(Handoff.id).where(
-                Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep"))
-            )
-        ).first()
-        is not None
-    )
+    return session.execute(select(Handoff.id).where(*_open(conversation_id))).first() is not None
+
+
+def _close_open(session: Session, conversation_id: str, rep_id: str, status: str) -> int:
+    open_handoffs = session.execute(select(Handoff).where(*_open(conversation_id))).scalars().all()
+    for handoff in open_handoffs:
+        handoff.status = status
+        handoff.rep_id = handoff.rep_id or rep_id
+    session.flush()
+    return len(open_handoffs)
 
 
 def resolve_handoffs(session: Session, conversation_id: str, rep_id: str) -> int:
     """Close the conversation's open hand-offs; returns how many were open."""
-    open_handoffs = (
-        session.execute(
-            select(Handoff).where(
-                Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep"))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for handoff in open_handoffs:
-        handoff.status = "resolved"
-        handoff.rep_id = handoff.rep_id or rep_id
-    session.flush()
-    return len(open_handoffs)
+    return _close_open(session, conversation_id, rep_id, "resolved")
 
 
 def rep_for(session: Session, conversation_id: str) -> Optional[str]:
@@ -92,7 +86,7 @@ def open_handoffs(session: Session) -> list:
         session.execute(
             select(Handoff, Customer.first_name, Customer.last_name)
             .outerjoin(Customer, Customer.id == Handoff.customer_id)
-            .where(Handoff.status.in_(("waiting", "with_rep")))
+            .where(Handoff.status.in_(OPEN_STATUSES))
             .order_by(Handoff.requested_at)
         )
     )
@@ -100,9 +94,7 @@ def open_handoffs(session: Session) -> list:
 
 def take_handoff(session: Session, conversation_id: str, rep_id: str) -> Optional[Handoff]:
     """The rep picks the conversation up (it stays with them until returned or resolved)."""
-    handoff = session.execute(
-        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep")))
-    ).scalar_one_or_none()
+    handoff = session.execute(select(Handoff).where(*_open(conversation_id))).scalar_one_or_none()
     if handoff is not None and (handoff.status == "waiting" or handoff.rep_id in (None, rep_id)):
         handoff.status, handoff.rep_id = "with_rep", rep_id
         session.flush()
@@ -111,12 +103,4 @@ def take_handoff(session: Session, conversation_id: str, rep_id: str) -> Optiona
 
 def return_to_assistant(session: Session, conversation_id: str, rep_id: str) -> int:
     """The rep hands the conversation back to the assistant; returns how many hand-offs closed."""
-    rows = session.execute(
-        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(("waiting", "with_rep")))
-    ).scalars()
-    count = 0
-    for handoff in rows:
-        handoff.status, handoff.rep_id = "returned", handoff.rep_id or rep_id
-        count += 1
-    session.flush()
-    return count
+    return _close_open(session, conversation_id, rep_id, "returned")

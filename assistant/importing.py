@@ -180,22 +180,15 @@ def import_customers(session: Session, csv_path: Path, mapping: Mapping, as_of: 
             seen.add(customer_id)
             region = (row.get(mapping.region_column) or "").strip() if mapping.region_column else mapping.region
             customers.append({"id": customer_id, "region": region, "joined_on": joined})
-            for column, values in mapping.plans.items():
-                code = values.get(row[column].strip())
-                if code:
-                    plan = mapping.catalog.plans[code]
-                    subscriptions.append(
-                        _subscription(customer_id, joined, plan_code=code, price=plan.monthly_price_cents)
-                    )
-                    report.plans += 1
-            for column, values in mapping.addons.items():
-                code = values.get(row[column].strip())
-                if code:
-                    addon = mapping.catalog.addons[code]
-                    subscriptions.append(
-                        _subscription(customer_id, joined, addon_code=code, price=addon.monthly_price_cents)
-                    )
-                    report.addons += 1
+            for columns, held in ((mapping.plans, "plan"), (mapping.addons, "addon")):
+                for column, values in columns.items():
+                    code = values.get(row[column].strip())
+                    if code:
+                        subscriptions.append(
+                            _subscription(customer_id, joined, mapping.catalog, **{f"{held}_code": code})
+                        )
+                        report.plans += held == "plan"
+                        report.addons += held == "addon"
             for name in mapping.attributes:
                 value = row[name].strip()
                 if value:
@@ -224,7 +217,8 @@ def import_customers(session: Session, csv_path: Path, mapping: Mapping, as_of: 
     return report
 
 
-def _subscription(customer_id: str, joined: date, *, price: int, plan_code=None, addon_code=None) -> dict:
+def _subscription(customer_id: str, joined: date, catalog: Catalog, *, plan_code=None, addon_code=None) -> dict:
+    price = (catalog.plans[plan_code] if plan_code else catalog.addons[addon_code]).monthly_price_cents
     return {
         "customer_id": customer_id,
         "plan_code": plan_code,
