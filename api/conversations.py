@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from api.deps import RepDep, SessionDep
 from assistant.customers import customer_names
 from assistant.handoff import open_handoffs, resolve_handoffs, return_to_assistant, take_handoff
-from assistant.transcripts import conversation_state, live_conversations
+from assistant.transcripts import conversation_customers, conversation_state, live_conversations
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -67,7 +67,7 @@ def queue(session: SessionDep, _user: RepDep) -> Queue:
     rows = [
         r for r in live_conversations(session, time.time() - LIVE_MINUTES * 60) if r["conversation_id"] not in handed
     ]
-    owners = {r["conversation_id"]: conversation_state(session, r["conversation_id"]).customer_id for r in rows}
+    owners = conversation_customers(session, [r["conversation_id"] for r in rows])
     names = customer_names(session, [c for c in owners.values() if c])
     live = []
     for row in rows:

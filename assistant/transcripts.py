@@ -91,3 +91,20 @@ def live_conversations(session: Session, since_epoch: float, limit: int = 50) ->
         {"conversation_id": sender, "last_message_at": datetime.utcfromtimestamp(last).isoformat(timespec="seconds")}
         for sender, last in rows
     ]
+
+
+def conversation_customers(session: Session, conversation_ids: List[str]) -> Dict[str, Optional[str]]:
+    """The customer each conversation is bound to (None if not yet), in one query."""
+    owners: Dict[str, Optional[str]] = dict.fromkeys(conversation_ids)
+    if not conversation_ids or not inspect(session.get_bind()).has_table("events"):
+        return owners
+    rows = session.execute(
+        select(EVENTS.c.sender_id, EVENTS.c.data)
+        .where(EVENTS.c.sender_id.in_(conversation_ids), EVENTS.c.type_name == "slot")
+        .order_by(EVENTS.c.id)
+    )
+    for sender_id, data in rows:
+        event = json.loads(data)
+        if event.get("name") == "customer_id" and event.get("value"):
+            owners[sender_id] = event["value"]
+    return owners
