@@ -11,11 +11,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db model web browser run test test-postgres bench bench-feedback bench-offers bench-offers-telco bench-nps-value clean
+.PHONY: help setup venv db migrate model web browser run test test-postgres bench bench-feedback bench-offers bench-offers-telco bench-nps-value clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
 	@echo "make test   - set up, train if needed, run the test suite"
+	@echo "make migrate - upgrade the database (DATABASE_URL) in place to this release"
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
 	@echo "make bench  - latency, memory, start-up and training figures for this machine"
 	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
@@ -37,6 +38,10 @@ venv: $(STAMP)
 db: venv
 	$(PY) -m assistant.cli init-db
 	$(PY) -m assistant.cli train-offers --if-missing
+
+# Upgrade an existing database (DATABASE_URL) in place to this release's schema.
+migrate: venv
+	$(PY) -m assistant.cli migrate
 
 model: venv
 	$(PY) -m scripts.model

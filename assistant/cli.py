@@ -1,4 +1,4 @@
-"""Command line: `init-db`, `add-staff`, `train-offers`, `import-customers`."""
+"""Command line: `init-db`, `migrate`, `add-staff`, `train-offers`, `import-customers`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from typing import Optional
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.business import BusinessDataError, load_catalog
-from assistant.db import database_url, get_engine, session_scope
+from assistant.db import get_engine, session_scope, shown_url
 from assistant.demo_data import demo_data_loaded, prepare_database
 from assistant.demo_feedback import load_demo_feedback
 from assistant.importing import ImportFileError, import_customers_file
+from assistant.migrate import SchemaError, upgrade
 from assistant.offers.profile import load_profiles
 from assistant.offers.propensity import ModelFileError, model_path, train
 from assistant.staff import ROLES, add_staff
@@ -33,6 +34,18 @@ def init_db(customers: int, seed: int) -> None:
         print(f"database ready ({where}); loaded demo data: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     else:
         print(f"database ready ({where}); demo data already loaded")
+
+
+def migrate() -> None:
+    engine = get_engine()
+    result = upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if result.before == result.after:
+        print(f"database schema is current ({where}, revision {result.after})")
+    else:
+        found = result.before or "empty"
+        note = " (recognised a database made before migrations, by its tables)" if result.stamped else ""
+        print(f"database schema upgraded in place ({where}): {found} -> {result.after}{note}")
 
 
 def train_offers(path: Optional[str], if_missing: bool = False) -> None:
@@ -57,6 +70,7 @@ def main(argv=None) -> int:
     init = sub.add_parser("init-db", help="create tables; load demo data if the database is empty")
     init.add_argument("--customers", type=int, default=500)
     init.add_argument("--seed", type=int, default=7)
+    sub.add_parser("migrate", help="upgrade the database schema in place to this release")
     staff = sub.add_parser("add-staff", help="create or update a rep or supervisor account")
     staff.add_argument("username")
     staff.add_argument("display_name")
@@ -71,6 +85,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "init-db":
             init_db(args.customers, args.seed)
+        elif args.command == "migrate":
+            migrate()
         elif args.command == "add-staff":
             password = getpass.getpass(f"password for {args.username}: ")
             if len(password) < 8:
@@ -84,12 +100,12 @@ def main(argv=None) -> int:
         elif args.command == "import-customers":
             report = import_customers_file(Path(args.csv), Path(args.mapping))
             print(report.summary())
-    except (BusinessDataError, ImportFileError, ModelFileError) as error:
+    except (BusinessDataError, ImportFileError, ModelFileError, SchemaError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:
         print(
-            f"error: cannot use the database at DATABASE_URL={database_url()!r}: {error.__class__.__name__}: "
+            f"error: cannot use the database at DATABASE_URL={shown_url()!r}: {error.__class__.__name__}: "
             f"{str(error.orig if hasattr(error, 'orig') else error).splitlines()[0]}",
             file=sys.stderr,
         )

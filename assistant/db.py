@@ -31,6 +31,11 @@ def database_url() -> str:
     return url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+def shown_url() -> str:
+    """`database_url()` with any password masked, for messages."""
+    return make_url(database_url()).render_as_string(hide_password=True)
+
+
 def _tune_sqlite(dbapi_connection, _record) -> None:
     # WAL lets the Rasa server, the action server and the sidecar read while
     # one of them writes; the busy timeout makes writers queue, not fail.

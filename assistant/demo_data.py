@@ -592,15 +592,15 @@ class _Generator:
 
 
 def prepare_database(engine, *, customers: int = 500, seed: int = 7, today: date, progress: bool = False):
-    """Create the tables, sync the catalog, and load demo data if there is none.
+    """Create or upgrade the tables (migrations), sync the catalog, and load demo data if there is none.
 
     Returns the rows loaded per table ({} when the data was already there).
     """
     from assistant.business import load_catalog
-    from assistant.models import Base
+    from assistant.migrate import upgrade
     from assistant.staff import ensure_demo_staff
 
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     make_session = sessionmaker(engine, future=True)
     with make_session.begin() as session:
         sync_catalog(session, load_catalog())

@@ -8,6 +8,7 @@ from typing import Iterator, List, Optional
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from assistant import db
 from assistant.demo_data import prepare_database
@@ -30,6 +31,8 @@ def database_url(tmp_path_factory) -> str:
         url = configured
         engine = db.make_engine(url)
         Base.metadata.drop_all(engine)
+        with engine.begin() as connection:  # so the migrations run again from the start
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
