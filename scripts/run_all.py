@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import time
 
-from scripts.services import build_services, start_all, stop_all
+from scripts.services import build_services, start_all, stop_on_signals, supervise
 
 
 def main() -> int:
     services = build_services()
-    stopping = False
-
-    def request_stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    stop = stop_on_signals()
     print("starting the action server, the Rasa server and the sidecar ...", flush=True)
     try:
         start_all(services)
@@ -37,16 +28,7 @@ def main() -> int:
         "logs in var/log/. Ctrl-C stops all three.",
         flush=True,
     )
-    try:
-        while not stopping:
-            for service in services:
-                if service.process.poll() is not None:
-                    print(f"{service.name} stopped unexpectedly; see {service.log_path}", file=sys.stderr)
-                    stopping = True
-            time.sleep(0.5)
-    finally:
-        print("stopping ...", flush=True)
-        stop_all(services)
+    supervise(services, stop, restart=False)
     return 0
 
 

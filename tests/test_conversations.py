@@ -6,11 +6,14 @@ replies carry the right facts from the customer's own records.
 
 from __future__ import annotations
 
+import json
 import uuid
 
+import httpx
 import pytest
 from sqlalchemy import select
 
+from assistant import db
 from assistant.models import Handoff, Subscription, Ticket
 
 JANE, SAM = "C00001", "C00002"
@@ -195,3 +198,85 @@ def test_action_server_down_gets_a_polite_reply_then_recovers(chat, stack):
         actions.start()
         actions.wait_ready(60)
     assert "£8.50" in chat.text(sender, "why is my bill higher?", JANE)
+
+
+@pytest.mark.parametrize("bare", ["ok", "no"])
+def test_a_bare_yes_or_no_with_nothing_asked_gets_a_prompt_and_the_chat_goes_on(chat, bare):
+    """Once made Rasa call the fallback until its circuit breaker tripped, and the next message failed."""
+    sender = new_sender()
+    chat.text(sender, "hi", JANE)
+    chat.text(sender, "what is on my bill?", JANE)
+    assert chat.text(sender, bare, JANE) == "Is there anything else I can help with?"
+    reply = chat.text(sender, "where is my order?", JANE)
+    assert "ORD-100001" in reply and "went wrong" not in reply
+    assert "went wrong" not in chat.text(sender, "bye", JANE)
+
+
+def _refuse_saving_events_for(prefix: str, engine) -> None:
+    """Make the tracker store's database refuse this conversation's events (as one restarting would)."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse_unsaved BEFORE INSERT ON events WHEN NEW.sender_id LIKE '{prefix}%' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE OR REPLACE FUNCTION refuse_unsaved() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.sender_id LIKE '{prefix}%%' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_unsaved BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_unsaved()"
+            )
+
+
+def test_a_turn_the_tracker_store_could_not_save_is_reported_not_answered(chat, stack):
+    """Answering from a turn that was never recorded would leave the customer and the record apart."""
+    engine = db.get_engine()
+    sender = f"unsaved-{uuid.uuid4().hex[:8]}"
+    _refuse_saving_events_for(sender, engine)
+    try:
+        reply = chat.text(sender, "where is my order?", JANE)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DROP TRIGGER IF EXISTS refuse_unsaved" + ("" if engine.dialect.name == "sqlite" else " ON events")
+            )
+    assert "something went wrong on our side" in reply and "ORD-100001" not in reply
+    assert "ORD-100001" in chat.text(sender, "where is my order?", JANE)  # the retry is answered
+    tracker = httpx.get(f"{chat.url.split('/webhooks')[0]}/conversations/{sender}/tracker").json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["where is my order?"]
+
+
+def test_each_turn_is_stored_once_however_long_the_conversation(chat):
+    """The tracker store saves only the events a turn added (it tracks how many it holds)."""
+    sender = new_sender()
+    messages = ["hi", "where is my order?", "thanks", "what is on my bill?", "ok", "when is my payment due?", "bye"]
+    for message in messages:
+        chat.text(sender, message, JANE)
+    with db.get_engine().connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id"
+            if db.get_engine().dialect.name == "sqlite"
+            else "SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id",
+            (sender,),
+        ).all()
+    assert [json.loads(data)["text"] for kind, data in rows if kind == "user"] == messages
+    assert len({data for _, data in rows}) == len(rows)  # no event written twice
+    assert sum(kind == "bot" for kind, _ in rows) >= len(messages)
+
+
+def test_a_message_sent_again_with_its_id_is_answered_again_not_handled_twice(chat):
+    """A client retrying after a lost response (its replica died) must not double the turn."""
+    sender = new_sender()
+    chat.text(sender, "hi", JANE)
+    first = chat.text(sender, "where is my order?", JANE, metadata={"message_id": "m-2"})
+    again = chat.text(sender, "where is my order?", JANE, metadata={"message_id": "m-2"})
+    assert "ORD-100001" in first and again == first
+    other = chat.text(sender, "where is my order?", JANE, metadata={"message_id": "m-3"})  # a new message is handled
+    assert "ORD-100001" in other
+    tracker = httpx.get(f"{chat.url.split('/webhooks')[0]}/conversations/{sender}/tracker").json()
+    users = [e for e in tracker["events"] if e["event"] == "user"]
+    assert [e["text"] for e in users] == ["hi", "where is my order?", "where is my order?"]
+    assert [e.get("message_id") for e in users[1:]] == ["m-2", "m-3"]

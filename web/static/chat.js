@@ -11,6 +11,10 @@
   let state = JSON.parse(localStorage.getItem(STORE) || "null");
   let socket = null;
   let typingTimer = null;
+  // Messages wait here until Rasa has put this socket in the conversation's room
+  // (session_confirm); a reply to a message sent before that would reach nobody.
+  let joined = false;
+  const outbox = [];
 
   function save() { localStorage.setItem(STORE, JSON.stringify(state)); }
   function uuid() { return ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, c =>
@@ -80,10 +84,17 @@
   }
 
   function connect() {
-    socket = io(CONFIG.rasaUrl, { reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+    // The session id in the query lets a load balancer keep this conversation on one
+    // Rasa replica (socket.io's polling needs that); any replica can take over.
+    socket = io(CONFIG.rasaUrl, { query: { session_id: state.sessionId },
+      reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
     socket.on("connect", () => socket.emit("session_request", { session_id: state.sessionId }));
-    socket.on("session_confirm", () => setOnline(true, "Online"));
-    socket.on("disconnect", () => setOnline(false, "Reconnecting…"));
+    socket.on("session_confirm", () => {
+      joined = true;
+      setOnline(true, "Online");
+      while (outbox.length) socket.emit("user_uttered", outbox.shift());
+    });
+    socket.on("disconnect", () => { joined = false; setOnline(false, "Reconnecting…"); });
     socket.io.on("reconnect_attempt", () => setOnline(false, "Reconnecting…"));
     socket.io.on("reconnect", () => { $("banner").hidden = true; });
     socket.on("bot_uttered", (message) => {
@@ -107,7 +118,9 @@
     }
     remember({ kind: "user", text: shown || text });
     showTyping(true);
-    socket.emit("user_uttered", { message: text, session_id: state.sessionId, customData: { token: state.token } });
+    const message = { message: text, session_id: state.sessionId, customData: { token: state.token } };
+    if (joined) socket.emit("user_uttered", message);
+    else outbox.push(message);
   }
 
   function open() {
