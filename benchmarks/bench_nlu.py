@@ -1,0 +1,245 @@
+"""`make bench-nlu`: how the trained model understands messages written outside this project.
+
+    python -m benchmarks.bench_nlu [--model models/assistant-….tar.gz] [--limit N]
+
+Loads the current trained model (it trains nothing) and asks it for the
+intent of every utterance of the Bitext customer-support corpus
+(`../shared/datasets/bitext-customer-support/utterances.csv`, evaluation
+only), mapped to this assistant's intents by `benchmarks/bitext_mapping.yml`.
+Prints accuracy, macro-F1, per-intent precision/recall/F1 and the top
+confusions for the in-scope jobs; for the out-of-scope ones, the share that
+fell back, went to a person, or was answered confidently as something else;
+entity precision and recall for the mapped entity types. Writes the report
+(`benchmarks/results/nlu-bitext.md`) and a confusion matrix picture
+(`benchmarks/results/nlu-bitext-confusion.png`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from scripts.model import ROOT, model_path
+
+CORPUS = ROOT.parent / "shared" / "datasets" / "bitext-customer-support" / "utterances.csv"
+MAPPING = ROOT / "benchmarks" / "bitext_mapping.yml"
+RESULTS = ROOT / "benchmarks" / "results"
+FELL_BACK = {"nlu_fallback", "out_of_scope"}
+TO_A_PERSON = {"human_handoff"}
+
+
+@dataclass
+class Row:
+    text: str
+    corpus_intent: str
+    entity_type: str
+    entity_value: str
+
+
+@dataclass
+class Mapping:
+    in_scope: Dict[str, List[str]]
+    out_of_scope: Dict[str, str]
+    entities: Dict[str, str]
+
+
+def load_mapping(path: Path = MAPPING) -> Mapping:
+    raw = yaml.safe_load(path.read_text())
+    mapping = Mapping(raw.get("in_scope") or {}, raw.get("out_of_scope") or {}, raw.get("entities") or {})
+    both = set(mapping.in_scope) & set(mapping.out_of_scope)
+    if both:
+        raise ValueError(f"{path.name}: {sorted(both)} listed both in and out of scope")
+    return mapping
+
+
+def load_corpus(path: Path = CORPUS) -> List[Row]:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the corpus lives in ../shared/datasets (see its SOURCE.md)")
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            Row(r["instruction"], r["intent"], r.get("entity_type") or "", r.get("entity_value") or "")
+            for r in csv.DictReader(handle)
+        ]
+
+
+def predicted_label(parse: dict) -> str:
+    """The intent, or `faq/<name>` when the FAQ selector answered."""
+    intent = (parse.get("intent") or {}).get("name") or "nlu_fallback"
+    if intent == "faq":
+        selected = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
+        name = selected.get("intent_response_key")
+        return name or "faq"
+    return intent
+
+
+def scored_label(predicted: str, targets: List[str]) -> str:
+    """A prediction among a job's accepted targets counts as its first target."""
+    return targets[0] if predicted in targets else predicted
+
+
+async def parse_all(model: Path, texts: List[str]) -> Tuple[List[dict], float]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    started = time.perf_counter()
+    parses = [await agent.parse_message(text) for text in texts]
+    return parses, time.perf_counter() - started
+
+
+def entity_scores(rows: List[Row], parses: List[dict], mapping: Mapping) -> Dict[str, Tuple[int, int, int]]:
+    """Per mapped corpus type: (annotated, extracted of our type, extracted and matching)."""
+    scores: Dict[str, List[int]] = {kind: [0, 0, 0] for kind in mapping.entities}
+    for row, parse in zip(rows, parses):
+        for kind, ours in mapping.entities.items():
+            found = [e for e in parse.get("entities", []) if e.get("entity") == ours]
+            annotated = row.entity_type == kind
+            scores[kind][0] += annotated
+            scores[kind][1] += len(found)
+            if annotated:
+                wanted = _digits_or_text(row.entity_value)
+                scores[kind][2] += sum(_digits_or_text(str(e.get("value"))) == wanted for e in found)
+    return {kind: tuple(values) for kind, values in scores.items()}
+
+
+def _digits_or_text(value: str) -> str:
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits.lstrip("0") or value.strip().lower()
+
+
+def report(
+    rows: List[Row], parses: List[dict], mapping: Mapping, seconds: float, model: Path, unmapped: List[str]
+) -> str:
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    in_rows = [(row, parse) for row, parse in zip(rows, parses) if row.corpus_intent in mapping.in_scope]
+    truth = [mapping.in_scope[row.corpus_intent][0] for row, _ in in_rows]
+    guess = [scored_label(predicted_label(parse), mapping.in_scope[row.corpus_intent]) for row, parse in in_rows]
+    labels = sorted(set(truth))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, guess, labels=labels, zero_division=0
+    )  # fmt: skip
+    accuracy = accuracy_score(truth, guess)
+    macro_f1 = sum(f1) / len(f1) if len(f1) else 0.0
+    confusions = Counter((t, g) for t, g in zip(truth, guess) if t != g)
+
+    out_rows = [(row, parse) for row, parse in zip(rows, parses) if row.corpus_intent in mapping.out_of_scope]
+    fates = Counter()
+    for _row, parse in out_rows:
+        label = predicted_label(parse)
+        fates["fell back" if label in FELL_BACK else "to a person" if label in TO_A_PERSON else "answered"] += 1
+    answered_as = Counter(predicted_label(p) for _r, p in out_rows if predicted_label(p) not in FELL_BACK | TO_A_PERSON)
+
+    lines = [
+        "# NLU on the Bitext customer-support corpus",
+        "",
+        f"Model `{model.name}`; {len(rows)} utterances ({len(in_rows)} of {len(mapping.in_scope)} in-scope jobs, "
+        f"{len(out_rows)} of {len(mapping.out_of_scope)} out-of-scope jobs); parsed in {seconds:.1f} s "
+        f"({seconds / max(len(rows), 1) * 1000:.1f} ms each) on {os.cpu_count()} cores. "
+        "Command: `make bench-nlu`. The corpus is never used for training.",
+        "",
+        f"**In scope: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}.**",
+        "",
+        "| intent | precision | recall | F1 | utterances |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {label} | {p:.3f} | {r:.3f} | {f:.3f} | {s} |"
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+    ]
+    lines += ["", "Top confusions (true → predicted, count):", ""]
+    lines += [f"- {t} → {g}: {n}" for (t, g), n in confusions.most_common(12)]
+    total_out = max(len(out_rows), 1)
+    lines += [
+        "",
+        f"**Out of scope ({len(out_rows)} utterances): fell back {fates['fell back'] / total_out:.1%}, "
+        f"handed to a person {fates['to a person'] / total_out:.1%}, answered confidently as an in-scope intent "
+        f"{fates['answered'] / total_out:.1%}.**",
+        "",
+        "Answered as: " + ", ".join(f"{label} {n}" for label, n in answered_as.most_common(8)),
+        "",
+        "| entity (corpus → ours) | annotated | extracted | matching | precision | recall |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, (annotated, extracted, matching) in entity_scores(rows, parses, mapping).items():
+        lines.append(
+            f"| {kind} → {mapping.entities[kind]} | {annotated} | {extracted} | {matching} | "
+            f"{matching / extracted if extracted else 0:.3f} | {matching / annotated if annotated else 0:.3f} |"
+        )
+    if unmapped:
+        lines += ["", f"Corpus intents in neither list (left out): {', '.join(unmapped)}"]
+    picture(truth, guess, labels)
+    return "\n".join(lines) + "\n"
+
+
+def picture(truth: List[str], guess: List[str], labels: List[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    columns = labels + sorted(set(guess) - set(labels))
+    matrix = confusion_matrix(truth, guess, labels=columns)[: len(labels)]
+    figure, axes = plt.subplots(figsize=(1 + 0.45 * len(columns), 1 + 0.45 * len(labels)))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(columns)), columns, rotation=70, ha="right", fontsize=7)
+    axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true (mapped from Bitext)")
+    for i in range(len(labels)):
+        for j in range(len(columns)):
+            if matrix[i, j]:
+                axes.text(j, i, matrix[i, j], ha="center", va="center", fontsize=6,
+                          color="white" if matrix[i, j] > matrix.max() / 2 else "black")  # fmt: skip
+    figure.tight_layout()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figure.savefig(RESULTS / "nlu-bitext-confusion.png", dpi=120)
+    plt.close(figure)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_nlu", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="a trained model (default: the current one)")
+    parser.add_argument("--limit", type=int, default=0, help="only N utterances, spread over the jobs (a quick look)")
+    args = parser.parse_args(argv)
+    model = args.model or model_path()
+    if not model.exists():
+        print(f"error: no trained model at {model}: `make model` trains it", file=sys.stderr)
+        return 2
+    try:
+        mapping = load_mapping()
+        corpus = load_corpus()
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    mapped = set(mapping.in_scope) | set(mapping.out_of_scope)
+    rows = [row for row in corpus if row.corpus_intent in mapped]
+    unmapped = sorted({row.corpus_intent for row in corpus} - mapped)
+    if args.limit:
+        rows = rows[:: max(1, len(rows) // args.limit)][: args.limit]  # spread over every job
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    parses, seconds = asyncio.run(parse_all(model, [row.text for row in rows]))
+    text = report(rows, parses, mapping, seconds, model, unmapped)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "nlu-bitext.md").write_text(text)
+    print(text)
+    print(f"written: {RESULTS / 'nlu-bitext.md'}, {RESULTS / 'nlu-bitext-confusion.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
