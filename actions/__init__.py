@@ -4,4 +4,4 @@ One module per customer job; each action reads slots and metadata, calls the
 core, and answers with response templates from `domain.yml`.
 """
 
-from actions import billing, orders, plans, refunds, session, support, survey  # noqa: F401  (registers actions)
+from actions import billing, orders, plans, refunds, self_service, session, support, survey  # noqa: F401  (registers actions)

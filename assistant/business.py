@@ -257,6 +257,7 @@ class Policies:
     refund_processing_business_days: int
     late_delivery_grace_days: int
     cancellation_notice_days: int
+    minimum_term_months: int
     shipping_options: Tuple[ShippingOption, ...]
     payment_methods: Tuple[str, ...]
     password_reset_url: str
@@ -325,6 +326,7 @@ def parse_policies(path: Path) -> Policies:
         "refund_processing_business_days": int,
         "late_delivery_grace_days": int,
         "cancellation_notice_days": int,
+        "minimum_term_months": int,
         "shipping_options": list,
         "payment_methods": list,
         "password_reset_url": str,

@@ -28,3 +28,15 @@ def add_business_days(start: date, days: int) -> date:
         if day.weekday() < 5:
             days -= 1
     return day
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in range(start.day, 27, -1):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return date(year, month, min(start.day, 28))

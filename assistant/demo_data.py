@@ -457,6 +457,12 @@ class _Generator:
         line = {"plan:essential_36": ("Essential 36 monthly charge", 2400)}
         self.bills(mia, [_BillPlan(dict(line)), _BillPlan(dict(line))], start_number=1000041)
 
+    def showcase_after(self) -> None:
+        """Persona records added after everyone else, so the random customers stay as they were."""
+        mia = self.session.get(Customer, "C00005")
+        mesh = next(product for product in self.products if product.sku == "MSH-DUO")
+        self.order(mia, "processing", [(mesh, 1)], number="ORD-100006", placed=self.today)
+
     # -- everyone else -----------------------------------------------------
     def random_customer(self, index: int) -> None:
         rng, today = self.rng, self.today
@@ -632,6 +638,7 @@ def load_demo_data(
         generator.random_customer(index)
         if index % 50 == 0:
             session.flush()
+    generator.showcase_after()
     session.add(DemoDataMarker(seed=seed, customers=customers, today=today, loaded_at=datetime.utcnow(), complete=True))
     session.flush()
     return dict(sorted(generator.counts.items()))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import List, Optional
+from datetime import date, datetime, timedelta
+from typing import List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.dates import say_date
-from assistant.models import Order, OrderItem
+from assistant.dates import add_business_days, say_date
+from assistant.models import Customer, Order, OrderItem, Refund
+from assistant.reference_numbers import unused_reference
 from assistant.tickets import open_ticket
 
 ORDER_NUMBER = re.compile(r"(?:ORD)?[-\s#]*(\d{6})", re.IGNORECASE)
@@ -162,3 +163,122 @@ def recent_orders(session: Session, customer_id: str, limit: int = 5) -> List[Or
             .limit(limit)
         ).scalars()
     )
+
+
+# --- cancelling an order, and where it goes ----------------------------------
+
+# Statuses in which the warehouse still holds the order: it can be cancelled
+# or sent somewhere else. Once with the carrier it can only be refused or returned.
+NOT_YET_DISPATCHED = ("processing",)
+OPEN_ORDER_STATUSES = ("processing", "shipped", "out_for_delivery", "delayed")
+
+
+def latest_open_order(session: Session, customer_id: str) -> Optional[Order]:
+    """The customer's most recent order still on its way (None if none is)."""
+    return (
+        session.execute(
+            select(Order)
+            .where(Order.customer_id == customer_id, Order.status.in_(OPEN_ORDER_STATUSES))
+            .options(selectinload(Order.items).selectinload(OrderItem.product))
+            .order_by(Order.placed_at.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def why_not_cancellable(order: Order, return_window_days: int) -> Optional[str]:
+    """None if the order can be cancelled now; otherwise what the customer can do instead."""
+    if order.status in NOT_YET_DISPATCHED:
+        return None
+    if order.status == "cancelled":
+        return f"Order {order.number} is already cancelled; nothing more will be charged for it."
+    if order.status in ("shipped", "out_for_delivery", "delayed"):
+        return (
+            f"Order {order.number} has already left our warehouse, so I can't stop it now. You can refuse "
+            f"the delivery, or return it unopened within {return_window_days} days of delivery for a full refund."
+        )
+    if order.status == "delivered":
+        return (
+            f"Order {order.number} was delivered {say_date(order.delivered_on)}, so it can't be cancelled, "
+            f"but you can return it within {return_window_days} days of delivery for a full refund."
+        )
+    return f"Order {order.number} can't be cancelled: {describe_status(order)}"
+
+
+def cancel_order(
+    session: Session, customer_id: str, order: Order, processing_business_days: int, today: Optional[date] = None
+) -> Refund:
+    """Cancel an order that has not left the warehouse and refund what was paid for it.
+
+    Cancelling twice returns the first refund; nothing is paid back twice.
+    """
+    today = today or date.today()
+    existing = session.execute(
+        select(Refund).where(Refund.order_number == order.number, Refund.status != "rejected").limit(1)
+    ).scalar_one_or_none()
+    if order.status == "cancelled" and existing is not None:
+        return existing
+    if order.status not in NOT_YET_DISPATCHED:
+        raise ValueError(f"order {order.number} has status {order.status} and cannot be cancelled")
+    order.status = "cancelled"
+    order.estimated_delivery = None
+    refund = existing or Refund(
+        number=unused_reference(session, Refund, "RF-", 5),
+        customer_id=customer_id,
+        order_number=order.number,
+        amount_cents=order.total_cents,
+        reason="order cancelled before dispatch",
+        status="approved",
+        requested_at=datetime.utcnow(),
+        expected_by=add_business_days(today, processing_business_days),
+    )
+    session.add(refund)
+    session.flush()
+    return refund
+
+
+POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
+
+
+@dataclass
+class AddressChange:
+    address: str
+    postcode: str
+    redirected: List[str]  # orders that will go to the new address
+    too_late: List[str]  # orders already with the carrier
+
+
+def parse_address(text: str) -> Optional[Tuple[str, str]]:
+    """(address line, postcode) from a customer's message, or None without a UK postcode."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    match = POSTCODE.search(text)
+    if match is None or len(text) < 10:
+        return None
+    postcode = f"{match.group(1)} {match.group(2)}".upper()
+    line = (text[: match.start()] + text[match.end() :]).strip(" ,.-")
+    line = re.sub(r"^(?:(?:my|the) )?(?:new )?address(?: is)?:? ", "", line, flags=re.IGNORECASE)
+    line = re.sub(r"[\s,]*\b(?:please|thanks|thank you|cheers)\b[\s.!]*$", "", line, flags=re.IGNORECASE)
+    line = re.sub(r"\s+", " ", line).strip(" ,.-")
+    if not re.search(r"\d|[A-Za-z]{3,}", line):
+        return None
+    return line[:200], postcode
+
+
+def change_address(session: Session, customer: Customer, address: str, postcode: str) -> AddressChange:
+    """New address on the account; orders not yet dispatched go there too."""
+    customer.address = address
+    customer.postcode = postcode
+    redirected, too_late = [], []
+    orders = session.execute(
+        select(Order).where(Order.customer_id == customer.id, Order.status.in_(OPEN_ORDER_STATUSES))
+    ).scalars()
+    for order in orders:
+        if order.status in NOT_YET_DISPATCHED:
+            order.shipping_address = f"{address}, {postcode}"
+            redirected.append(order.number)
+        else:
+            too_late.append(order.number)
+    session.flush()
+    return AddressChange(address, postcode, sorted(redirected), sorted(too_late))

@@ -13,6 +13,7 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assistant.dates import add_months, say_date
 from assistant.models import Plan, Subscription
 from assistant.money import format_money
 from assistant.tickets import open_ticket
@@ -174,3 +175,64 @@ def cancel_main_plan(
     subscription.cancel_reason = reason if reason in CANCEL_REASONS else "other"
     session.flush()
     return Cancellation(subscription, subscription.ends_on)
+
+
+@dataclass
+class ExitCost:
+    """What leaving a plan now costs: the early exit fee inside the minimum term."""
+
+    subscription: Subscription
+    term_ends: date
+    last_day: date  # the notice period's end, if the customer gave notice today
+    months_left: int  # whole months of the minimum term still left on that day
+    fee_cents: int
+    notice_days: int
+
+    def sentence(self) -> str:
+        name = self.subscription.plan.name
+        if self.subscription.status == "cancelling" and self.subscription.ends_on:
+            return (
+                f"{name} is already ending on {say_date(self.subscription.ends_on)}; nothing more is due for leaving."
+            )
+        if self.months_left == 0:
+            return (
+                f"{name}: your minimum term ended on {say_date(self.term_ends)}, so there's no fee to leave. "
+                f"With {self.notice_days} days' notice the last day would be {say_date(self.last_day)}."
+            )
+        monthly = format_money(self.subscription.monthly_price_cents)
+        return (
+            f"{name}: your minimum term runs to {say_date(self.term_ends)}. Leaving now, with {self.notice_days} days' "
+            f"notice, the early exit fee would be {format_money(self.fee_cents)} "
+            f"({self.months_left} month{'s' if self.months_left != 1 else ''} left × {monthly})."
+        )
+
+
+def exit_costs(
+    session: Session,
+    customer_id: str,
+    minimum_term_months: int,
+    notice_days: int = NOTICE_DAYS,
+    today: Optional[date] = None,
+) -> List[ExitCost]:
+    """For each current plan, what cancelling it today would cost, from its start date and price."""
+    today = today or date.today()
+    last_day = today + timedelta(days=notice_days)
+    costs = []
+    for subscription in current_plans(session, customer_id):
+        term_ends = add_months(subscription.started_on, minimum_term_months)
+        months_left = 0
+        while add_months(last_day, months_left) < term_ends:
+            months_left += 1
+        if subscription.status == "cancelling":
+            months_left = 0
+        costs.append(
+            ExitCost(
+                subscription,
+                term_ends,
+                last_day,
+                months_left,
+                months_left * subscription.monthly_price_cents,
+                notice_days,
+            )
+        )
+    return costs

@@ -212,6 +212,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_nlu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="a trained model (default: the current one)")
     parser.add_argument("--limit", type=int, default=0, help="only N utterances, spread over the jobs (a quick look)")
+    parser.add_argument(
+        "--misses", type=int, default=0, help="print N misread utterances per top confusion (screen only, not the report)"
+    )
     args = parser.parse_args(argv)
     model = args.model or model_path()
     if not model.exists():
@@ -238,7 +241,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     (RESULTS / "nlu-bitext.md").write_text(text)
     print(text)
     print(f"written: {RESULTS / 'nlu-bitext.md'}, {RESULTS / 'nlu-bitext-confusion.png'}")
+    if args.misses:
+        show_misses(rows, parses, mapping, args.misses)
     return 0
+
+
+def show_misses(rows: List[Row], parses: List[dict], mapping: Mapping, per_pair: int) -> None:
+    """A few misread utterances for each frequent confusion, to see what the model lacks.
+
+    For reading only: the corpus stays evaluation data, never training data.
+    """
+    pairs: Dict[Tuple[str, str], List[str]] = {}
+    for row, parse in zip(rows, parses):
+        targets = mapping.in_scope.get(row.corpus_intent)
+        predicted = predicted_label(parse)
+        if targets and predicted not in targets:
+            pairs.setdefault((targets[0], predicted), []).append(row.text)
+    for (truth, guess), texts in sorted(pairs.items(), key=lambda item: -len(item[1]))[:12]:
+        print(f"\n{truth} -> {guess} ({len(texts)}):")
+        for text in texts[:: max(1, len(texts) // per_pair)][:per_pair]:
+            print(f"  {text}")
 
 
 if __name__ == "__main__":
