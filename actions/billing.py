@@ -37,6 +37,12 @@ def _change_text(change) -> str:
     )
 
 
+def _due_text(bill) -> str:
+    if bill.status in ("due", "overdue"):
+        return f"It {'was' if bill.status == 'overdue' else 'is'} due on {say_date(bill.due_on)}."
+    return "It's paid."
+
+
 class ActionExplainBill(CustomerAction):
     def name(self) -> Text:
         return "action_explain_bill"
@@ -54,6 +60,7 @@ class ActionExplainBill(CustomerAction):
                 period=_period(latest),
                 latest_total=format_money(latest.total_cents),
                 lines_text=_lines_text(latest),
+                due_text=_due_text(latest),
             )
             return offer_after_answer(tracker, session, customer)
         if comparison.delta_cents == 0 and not comparison.changes:
@@ -63,6 +70,7 @@ class ActionExplainBill(CustomerAction):
                 period=_period(latest),
                 latest_total=format_money(latest.total_cents),
                 lines_text=_lines_text(latest),
+                due_text=_due_text(latest),
             )
             return offer_after_answer(tracker, session, customer)
         delta = comparison.delta_cents
@@ -80,6 +88,7 @@ class ActionExplainBill(CustomerAction):
             delta_text=delta_text,
             previous_total=format_money(previous.total_cents),
             changes_text=changes_text,
+            due_text=_due_text(latest),
         )
         return offer_after_answer(tracker, session, customer)
 

@@ -19,7 +19,7 @@ from actions.session import IdentitySlots
 from assistant.accounts import closure_check, request_closure
 from assistant.business import load_policies
 from assistant.dates import say_date
-from assistant.models import Order
+from assistant.models import AddOn, Order, Subscription
 from assistant.money import format_money
 from assistant.orders import (
     NOT_YET_DISPATCHED,
@@ -212,3 +212,43 @@ class ActionChangeAddress(CustomerAction):
             )
         dispatcher.utter_message(text=said)
         return events + [SlotSet("account_postcode", change.postcode)]
+
+
+class ActionPlanInfo(CustomerAction):
+    """What the customer has: plans with price and term, and add-ons, from the records."""
+
+    def name(self) -> Text:
+        return "action_plan_info"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        policies = load_policies()
+        costs = exit_costs(session, customer.id, policies.minimum_term_months, policies.cancellation_notice_days)
+        if not costs:
+            dispatcher.utter_message(text="I can't see a plan running on your account at the moment.")
+            return []
+        parts = []
+        for cost in costs:
+            sub = cost.subscription
+            term = (
+                f"ending on {say_date(sub.ends_on)}"
+                if sub.status == "cancelling" and sub.ends_on
+                else (f"minimum term to {say_date(cost.term_ends)}" if cost.months_left else "out of its minimum term")
+            )
+            parts.append(
+                f"{sub.plan.name} at {format_money(sub.monthly_price_cents)} a month since {say_date(sub.started_on)} ({term})"
+            )
+        addons = [name for (name,) in session.execute(current_addon_names(customer.id))]
+        said = "You're on " + "; ".join(parts) + "."
+        if addons:
+            said += f" Add-ons: {', '.join(addons)}."
+        dispatcher.utter_message(text=said + " Would you like to change anything?")
+        return []
+
+
+def current_addon_names(customer_id: str):
+    return (
+        select(AddOn.name)
+        .join(Subscription, Subscription.addon_code == AddOn.code)
+        .where(Subscription.customer_id == customer_id, Subscription.status == "active")
+        .order_by(AddOn.name)
+    )

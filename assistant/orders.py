@@ -15,16 +15,24 @@ from assistant.models import Customer, Order, OrderItem, Refund
 from assistant.reference_numbers import unused_reference
 from assistant.tickets import open_ticket
 
-ORDER_NUMBER = re.compile(r"(?:ORD)?[-\s#]*(\d{6})", re.IGNORECASE)
+ORDER_NUMBER = re.compile(r"(?:ORD)?[-\s#]*(\d{6,15})", re.IGNORECASE)
 LATE_GRACE_DAYS = 2
 
 
 def normalise_order_number(text: Optional[str]) -> Optional[str]:
-    """`ord482913`, `#482913`, `ORD-482913` -> `ORD-482913`; None if no number."""
+    """`ord482913`, `#482913`, `ORD-482913` -> `ORD-482913`; None if no number.
+
+    A longer number (7 to 15 digits, as other shops write theirs) is kept as
+    typed, so it is looked up as itself and reported as not found, never
+    mistaken for the order its first six digits would name.
+    """
     if not text:
         return None
     match = ORDER_NUMBER.search(str(text))
-    return f"ORD-{match.group(1)}" if match else None
+    if match is None:
+        return None
+    digits = match.group(1)
+    return f"ORD-{digits}" if len(digits) == 6 else digits
 
 
 def find_order(session: Session, customer_id: str, order_number: Optional[str]) -> Optional[Order]:

@@ -47,7 +47,13 @@ def session(database):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("ORD-482913", "ORD-482913"), ("ord482913", "ORD-482913"), ("#482913", "ORD-482913"), ("no number", None)],
+    [
+        ("ORD-482913", "ORD-482913"),
+        ("ord482913", "ORD-482913"),
+        ("#482913", "ORD-482913"),
+        ("no number", None),
+        ("113542617735", "113542617735"),  # another shop's long number: kept whole, not cut to six digits
+    ],
 )
 def test_order_numbers_are_normalised(text, expected):
     assert normalise_order_number(text) == expected

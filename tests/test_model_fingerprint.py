@@ -30,7 +30,7 @@ def test_training_data_and_config_changes_do(tmp_path):
     after_data = fingerprint(root)
     assert after_data != before
     config = root / "config.yml"
-    config.write_text(config.read_text().replace("epochs: 100", "epochs: 101"))
+    config.write_text(config.read_text().replace("epochs: 60", "epochs: 61"))
     assert fingerprint(root) != after_data
     (root / "data" / "extra.yml").write_text('version: "3.1"\n')
     assert fingerprint(root) not in (before, after_data)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from assistant import db
 from assistant.accounts import CLOSURE_CATEGORY
 from assistant.dates import add_months
-from assistant.models import Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
+from assistant.models import Bill, Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
 from assistant.orders import parse_address, why_not_cancellable
 from assistant.plans import current_plans, exit_costs
 
@@ -216,3 +216,28 @@ def test_no_to_closing_keeps_the_account_and_files_nothing(chat, stack):
 def test_a_review_is_taken_as_the_survey(chat):
     reply = chat.text(new_sender(), "I'd like to leave a review of your service", JANE)
     assert "0 to 10" in reply or "recommend" in reply.lower()
+
+
+# --- what the customer has ----------------------------------------------------------------
+
+
+def test_what_plan_am_i_on_is_answered_from_the_records_not_a_plan_change(chat):
+    sender = new_sender()
+    reply = chat.text(sender, "what plan am I on?", JANE)
+    assert "Fibre 500" in reply and "£41.50" in reply and "Online Security" in reply
+    assert "Which plan would you like instead?" not in reply
+    # the next question is answered, not taken as an answer to a form
+    assert "ORD-100001" in chat.text(sender, "where is my order?", JANE)
+    sam = chat.text(new_sender(), "how long is left on my contract?", SAM)  # joined 20 days ago
+    assert "Fibre 100" in sam and "minimum term to" in sam
+
+
+def test_the_bill_answer_says_when_it_is_due_or_that_it_is_paid(chat):
+    assert "due on" in chat.text(new_sender(), "when is my payment due?", SAM)  # Sam's bill is overdue
+    with db.session_scope() as session:
+        latest = session.execute(
+            select(Bill).where(Bill.customer_id == JANE).order_by(Bill.issued_on.desc()).limit(1)
+        ).scalar_one()
+        status = latest.status
+    reply = chat.text(new_sender(), "what is on my bill?", JANE)
+    assert ("It's paid." in reply) == (status == "paid") and ("due on" in reply) == (status != "paid")
