@@ -85,7 +85,7 @@ class CustomerOut(BaseModel):
 def get_customer(
     session: SessionDep,
     _user: RepDep,
-    customer_id: str = Path(..., min_length=1, max_length=20, regex=r"^[A-Za-z0-9_-]+$"),
+    customer_id: str = Path(..., min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$"),
 ) -> CustomerOut:
     history = customer_history(session, customer_id)
     if history is None:

@@ -27,7 +27,7 @@ from assistant.transcripts import conversation_state
 
 router = APIRouter(tags=["suggestions"])
 
-CUSTOMER_ID = Path(..., min_length=1, max_length=20, regex=r"^[A-Za-z0-9_-]+$")
+CUSTOMER_ID = Path(..., min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")
 CONVERSATION_ID = Path(..., min_length=1, max_length=120)
 
 
