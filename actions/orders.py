@@ -8,20 +8,28 @@ from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
 from actions.offers import offer_after_answer
-from assistant.orders import describe_status, find_order, normalise_order_number, report_delivery_issue
+from assistant.orders import (
+    describe_status,
+    find_order,
+    latest_open_order,
+    normalise_order_number,
+    report_delivery_issue,
+)
 
 # Order statuses where "where is it?" is fully answered by telling the customer.
 ANSWERED_STATUSES = ("processing", "shipped", "out_for_delivery", "delivered")
 
 
-def order_in_question(dispatcher, tracker, session, customer):
+def order_in_question(dispatcher, tracker, session, customer, open_first: bool = False):
     """The order the customer means (latest if no number), or None after saying why.
 
-    Only the customer's own orders are found: another customer's number gets
-    "I can't find order ... on your account".
+    With `open_first`, "my order" without a number means the latest one still
+    on its way, if there is one. Only the customer's own orders are found:
+    another customer's number gets "I can't find order ... on your account".
     """
     asked = normalise_order_number(tracker.get_slot("order_number"))
-    order = find_order(session, customer.id, asked)
+    order = latest_open_order(session, customer.id) if open_first and not asked else None
+    order = order or find_order(session, customer.id, asked)
     if order is None:
         if asked:
             dispatcher.utter_message(response="utter_order_not_found", order_number=asked)

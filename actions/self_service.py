@@ -15,6 +15,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import CustomerAction
+from actions.orders import order_in_question
 from actions.session import IdentitySlots
 from assistant.accounts import closure_check, request_closure
 from assistant.business import load_policies
@@ -25,10 +26,8 @@ from assistant.orders import (
     NOT_YET_DISPATCHED,
     cancel_order,
     change_address,
-    find_order,
     items_summary,
     latest_open_order,
-    normalise_order_number,
     parse_address,
     why_not_cancellable,
 )
@@ -47,15 +46,9 @@ class ActionCancelOrder(CustomerAction):
         return "action_cancel_order"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        asked = normalise_order_number(tracker.get_slot("order_number"))
-        order = find_order(session, customer.id, asked) if asked else latest_open_order(session, customer.id)
-        order = order or (None if asked else find_order(session, customer.id, None))
+        order = order_in_question(dispatcher, tracker, session, customer, open_first=True)
         events = [SlotSet("order_number", None), SlotSet("awaiting_confirmation", None)]
         if order is None:
-            if asked:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
             return events
         policies = load_policies()
         reason = why_not_cancellable(order, policies.return_window_days)
@@ -133,6 +126,12 @@ class ActionAnswerConfirmation(CustomerAction):
         return events
 
 
+def exit_costs_now(session, customer_id: str):
+    """What leaving each plan would cost if the customer gave notice today (business/policies.yml)."""
+    policies = load_policies()
+    return exit_costs(session, customer_id, policies.minimum_term_months, policies.cancellation_notice_days)
+
+
 class ActionCancellationFee(CustomerAction):
     """The early exit fee from the customer's own plans, start dates and prices."""
 
@@ -140,8 +139,7 @@ class ActionCancellationFee(CustomerAction):
         return "action_cancellation_fee"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        policies = load_policies()
-        costs = exit_costs(session, customer.id, policies.minimum_term_months, policies.cancellation_notice_days)
+        costs = exit_costs_now(session, customer.id)
         lines = [cost.sentence() for cost in costs] or ["You have no plan running, so there's nothing to pay to leave."]
         if latest_open_order(session, customer.id) is not None:
             lines.append("Cancelling a shop order is free until it leaves our warehouse.")
@@ -221,8 +219,7 @@ class ActionPlanInfo(CustomerAction):
         return "action_plan_info"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        policies = load_policies()
-        costs = exit_costs(session, customer.id, policies.minimum_term_months, policies.cancellation_notice_days)
+        costs = exit_costs_now(session, customer.id)
         if not costs:
             dispatcher.utter_message(text="I can't see a plan running on your account at the moment.")
             return []
