@@ -100,7 +100,7 @@ class ActionAnswerConfirmation(CustomerAction):
             if not yes or order is None or order.customer_id != customer.id:
                 dispatcher.utter_message(text="OK, I've left your order as it is. Is there anything else?")
                 return events
-            if order.status != "cancelled" and why_not_cancellable(order, 0):
+            if order.status not in (*NOT_YET_DISPATCHED, "cancelled"):
                 dispatcher.utter_message(
                     text=f"Sorry, it's too late: order {order.number} has already left our warehouse."
                 )

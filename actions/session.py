@@ -13,14 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
-from assistant.customers import get_customer, verify_identity
+from assistant.customers import UK_POSTCODE, get_customer, verify_identity
 from assistant.db import session_scope
 from assistant.models import Customer
 from assistant.orders import describe_status, recent_orders
 
 IDENTITY_SLOTS = ("customer_id", "customer_name", "account_email", "account_postcode")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-POSTCODE = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}$")
 MAX_IDENTITY_ATTEMPTS = 3
 
 
@@ -108,7 +107,7 @@ class IdentitySlots:
         if tracker.get_slot("customer_id"):
             return {"account_postcode": value}
         postcode = str(value or "").strip()
-        if not POSTCODE.match(postcode):
+        if not UK_POSTCODE.fullmatch(postcode):
             dispatcher.utter_message(response="utter_postcode_not_understood")
             return {"account_postcode": None}
         email = tracker.get_slot("account_email")

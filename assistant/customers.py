@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from assistant.models import Customer
 
+# A UK postcode: outward code, optional space, inward code (LS1 4AP, EH11YZ).
+UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
+
 
 def normalise_postcode(postcode: str) -> str:
     return re.sub(r"\s+", "", postcode or "").upper()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.dates import add_business_days, say_date
+from assistant.customers import UK_POSTCODE
+from assistant.dates import say_date
 from assistant.models import Customer, Order, OrderItem, Refund
-from assistant.reference_numbers import unused_reference
+from assistant.refunds import new_refund, refund_for_order
 from assistant.tickets import open_ticket
 
 ORDER_NUMBER = re.compile(r"(?:ORD)?[-\s#]*(\d{6,15})", re.IGNORECASE)
@@ -222,32 +223,15 @@ def cancel_order(
 
     Cancelling twice returns the first refund; nothing is paid back twice.
     """
-    today = today or date.today()
-    existing = session.execute(
-        select(Refund).where(Refund.order_number == order.number, Refund.status != "rejected").limit(1)
-    ).scalar_one_or_none()
+    existing = refund_for_order(session, customer_id, order.number)
     if order.status == "cancelled" and existing is not None:
         return existing
     if order.status not in NOT_YET_DISPATCHED:
         raise ValueError(f"order {order.number} has status {order.status} and cannot be cancelled")
     order.status = "cancelled"
     order.estimated_delivery = None
-    refund = existing or Refund(
-        number=unused_reference(session, Refund, "RF-", 5),
-        customer_id=customer_id,
-        order_number=order.number,
-        amount_cents=order.total_cents,
-        reason="order cancelled before dispatch",
-        status="approved",
-        requested_at=datetime.utcnow(),
-        expected_by=add_business_days(today, processing_business_days),
-    )
-    session.add(refund)
-    session.flush()
-    return refund
-
-
-POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
+    return existing or new_refund(session, customer_id, order, "order cancelled before dispatch", "approved",
+                                  processing_business_days, today or date.today())  # fmt: skip
 
 
 @dataclass
@@ -261,7 +245,7 @@ class AddressChange:
 def parse_address(text: str) -> Optional[Tuple[str, str]]:
     """(address line, postcode) from a customer's message, or None without a UK postcode."""
     text = re.sub(r"\s+", " ", text or "").strip()
-    match = POSTCODE.search(text)
+    match = UK_POSTCODE.search(text)
     if match is None or len(text) < 10:
         return None
     postcode = f"{match.group(1)} {match.group(2)}".upper()

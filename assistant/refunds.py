@@ -43,13 +43,7 @@ def request_refund(
     today = today or date.today()
     if order is None:
         return RefundOutcome("no_order")
-    existing = session.execute(
-        select(Refund)
-        .where(Refund.customer_id == customer_id, Refund.order_number == order.number)
-        .where(Refund.status != "rejected")
-        .order_by(Refund.requested_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    existing = refund_for_order(session, customer_id, order.number)
     if existing is not None:
         return RefundOutcome("existing", order=order, refund=existing)
     if order.status in ("lost", "cancelled"):
@@ -60,19 +54,40 @@ def request_refund(
         deadline = order.delivered_on + timedelta(days=return_window_days)
         if today > deadline:
             return RefundOutcome("outside_window", order=order, deadline=deadline)
+    refund = new_refund(session, customer_id, order, reason or "customer request", "requested",
+                        processing_business_days, today)  # fmt: skip
+    return RefundOutcome("created", order=order, refund=refund)
+
+
+def refund_for_order(session: Session, customer_id: str, order_number: str) -> Optional[Refund]:
+    """The order's latest refund that was not rejected, if any."""
+    return session.execute(
+        select(Refund)
+        .where(Refund.customer_id == customer_id, Refund.order_number == order_number)
+        .where(Refund.status != "rejected")
+        .order_by(Refund.requested_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def new_refund(
+    session: Session, customer_id: str, order: Order, reason: str, status: str, processing_business_days: int,
+    today: date,
+) -> Refund:  # fmt: skip
+    """A refund of the whole order, expected after the processing days."""
     refund = Refund(
         number=unused_reference(session, Refund, "RF-", 5),
         customer_id=customer_id,
         order_number=order.number,
         amount_cents=order.total_cents,
-        reason=(reason or "customer request")[:120],
-        status="requested",
+        reason=reason[:120],
+        status=status,
         requested_at=datetime.utcnow(),
         expected_by=add_business_days(today, processing_business_days),
     )
     session.add(refund)
     session.flush()
-    return RefundOutcome("created", order=order, refund=refund)
+    return refund
 
 
 def find_refunds(
