@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,23 @@ def test_an_faq_answer_is_scored_by_its_name_and_an_accepted_alternative_counts(
     assert predicted_label({"intent": None}) == "nlu_fallback"
     assert scored_label("track_order", ["faq/delivery_times", "track_order"]) == "faq/delivery_times"
     assert scored_label("goodbye", ["faq/delivery_times", "track_order"]) == "goodbye"
+
+
+def _training_examples():
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text()).get("nlu", []):
+            for line in (item.get("examples") or "").splitlines():
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.strip()[2:])
+                yield path.name, _plain(text)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip("?.! ")
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the corpus lives in ../shared/datasets")
+def test_no_training_example_is_a_corpus_utterance():
+    """The corpus is held out for evaluation: a sentence of it in data/ would score itself."""
+    held_out = {_plain(row.text) for row in load_corpus()}
+    copied = [(name, text) for name, text in _training_examples() if text in held_out]
+    assert copied == []
