@@ -1,6 +1,7 @@
 """Offer ranking on real customer histories: the IBM Telco sample.
 
-    make bench-offers-telco     (or: python -m benchmarks.offers_telco [CSV])
+    make bench-offers-telco             (or: python -m benchmarks.offers_telco [CSV])
+    make bench-offers-telco-extended    (or: python -m benchmarks.offers_telco --extended)
 
 Protocol (stated in issue 3, followed exactly):
 - import the CSV with `imports/telco/mapping.yml` into a fresh SQLite file;
@@ -12,6 +13,12 @@ Protocol (stated in issue 3, followed exactly):
 - rank them with the engine's model trained on the other four folds only.
 Prints hit@1, hit@3 and MRR for the engine and for a popularity baseline.
 
+`--extended` imports the same customers from IBM's extended export instead
+(`imports/telco/extended.yml`: their other held services and marketing facts
+too), while the hidden add-ons and the folds still come from the classic
+file's order, so both runs hide the same add-on from the same customer and
+test the same folds (checked: the two files agree on the seven add-ons).
+
 Leakage check: the model is trained from the training fold's profiles only
 (asserted disjoint from the test fold), the test customer's profile has the
 hidden add-on removed before its features are built, and the import leaves
@@ -20,6 +27,7 @@ out MonthlyCharges/TotalCharges, which contain the add-ons' own prices.
 
 from __future__ import annotations
 
+import csv
 import random
 import sys
 import tempfile
@@ -36,8 +44,11 @@ from assistant.offers.profile import load_profiles
 from assistant.offers.propensity import train
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = ROOT.parent / "shared" / "datasets" / "telco-churn" / "telco_classic.csv"
+DATASETS = ROOT.parent / "shared" / "datasets" / "telco-churn"
+DEFAULT_CSV = DATASETS / "telco_classic.csv"
 MAPPING = ROOT / "imports" / "telco" / "mapping.yml"
+EXTENDED_CSV = DATASETS / "telco_extended.csv"
+EXTENDED_MAPPING = ROOT / "imports" / "telco" / "extended.yml"
 ADDON_COLUMNS = {  # file column -> our code, to pick the hidden add-on in the file's own order
     "OnlineSecurity": "online_security",
     "OnlineBackup": "online_backup",
@@ -55,10 +66,15 @@ def metrics(ranks):
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    csv_path = Path(argv[0]) if argv else DEFAULT_CSV
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extended = "--extended" in argv
+    if extended:
+        argv.remove("--extended")
+    csv_path = Path(argv[0]) if argv else DEFAULT_CSV  # the protocol's file: its order picks hides and folds
+    import_path = EXTENDED_CSV if extended else csv_path
     try:
-        mapping = load_mapping(MAPPING)
+        protocol = load_mapping(MAPPING)
+        mapping = load_mapping(EXTENDED_MAPPING) if extended else protocol
     except ImportFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -69,7 +85,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     try:
         with session_scope() as session:
-            report = import_customers(session, csv_path, mapping)
+            report = import_customers(session, import_path, mapping)
     except ImportFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -79,14 +95,24 @@ def main(argv=None) -> int:
     catalog = mapping.catalog
 
     # File order is customer order: ids are the file's ids with a prefix.
-    import csv as csvmodule
-
     with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-        file_ids = [mapping.id_prefix + row[mapping.id_column].strip() for row in csvmodule.DictReader(handle)]
+        reader = csv.DictReader(handle)
+        missing = [c for c in (protocol.id_column, *ADDON_COLUMNS) if c not in (reader.fieldnames or [])]
+        if missing:
+            print(f"error: {csv_path}: no column '{missing[0]}'", file=sys.stderr)
+            return 2
+        file_rows = list(reader)
+    file_ids = [protocol.id_prefix + row[protocol.id_column].strip() for row in file_rows]
+    if set(file_ids) != set(profiles):
+        print(f"error: {import_path} and {csv_path} do not hold the same customers", file=sys.stderr)
+        return 2
     rng = random.Random(0)
     hidden = {}
-    for customer_id in file_ids:
-        owned = [code for code in ADDON_COLUMNS.values() if code in profiles[customer_id].addons]
+    for customer_id, row in zip(file_ids, file_rows):
+        owned = [code for column, code in ADDON_COLUMNS.items() if row[column] == "Yes"]
+        if owned != [code for code in ADDON_COLUMNS.values() if code in profiles[customer_id].addons]:
+            print(f"error: {customer_id}'s add-ons differ between {import_path} and {csv_path}", file=sys.stderr)
+            return 2
         if len(owned) >= 2:
             hidden[customer_id] = rng.choice(owned)
     print(f"customers with at least two add-ons: {len(hidden)} of {len(file_ids)}")

@@ -138,3 +138,23 @@ def test_the_whole_telco_sample_imports(tmp_path, import_session):
         rows = list(csv.DictReader(handle))
     assert dict(held)["streaming_movies"] == sum(r["StreamingMovies"] == "Yes" for r in rows)
     assert dict(held)["multiple_lines"] == sum(r["MultipleLines"] == "Yes" for r in rows)
+
+
+EXTENDED = TELCO.parent / "telco_extended.csv"
+
+
+@pytest.mark.skipif(not (TELCO.exists() and EXTENDED.exists()), reason="the Telco samples are not on this machine")
+def test_the_extended_export_gives_the_same_customers_the_same_add_ons_and_more_facts(import_session):
+    report = import_customers(import_session, EXTENDED, load_mapping(MAPPING.parent / "extended.yml"))
+    assert report.customers == 7043 and report.skipped == []
+    profiles = load_profiles(import_session)
+    with TELCO.open() as handle:
+        classic = {f"T-{r['customerID']}": r for r in csv.DictReader(handle)}
+    columns = {"OnlineSecurity": "online_security", "TechSupport": "tech_support", "MultipleLines": "multiple_lines"}
+    for customer_id, record in classic.items():
+        expected = {code for column, code in columns.items() if record[column] == "Yes"}
+        assert expected == profiles[customer_id].addons & set(columns.values()), customer_id
+    cable = [p for p in profiles.values() if any(plan.code == "telco_cable" for plan in p.plans)]
+    assert len(cable) == 830
+    assert all("Streaming Music" in p.attributes for p in profiles.values())
+    assert not any(name in p.attributes for p in profiles.values() for name in ("Monthly Charge", "Total Revenue"))
