@@ -257,6 +257,8 @@ def show_misses(rows: List[Row], parses: List[dict], mapping: Mapping, per_pair:
         predicted = predicted_label(parse)
         if targets and predicted not in targets:
             pairs.setdefault((targets[0], predicted), []).append(row.text)
+        elif row.corpus_intent in mapping.out_of_scope and predicted not in FELL_BACK | TO_A_PERSON:
+            pairs.setdefault((f"out of scope ({row.corpus_intent})", predicted), []).append(row.text)
     for (truth, guess), texts in sorted(pairs.items(), key=lambda item: -len(item[1]))[:12]:
         print(f"\n{truth} -> {guess} ({len(texts)}):")
         for text in texts[:: max(1, len(texts) // per_pair)][:per_pair]:
