@@ -26,6 +26,22 @@ from assistant.offers.log import accept_offer, decline_offer
 
 logger = logging.getLogger(__name__)
 
+# The customer's own jobs still open while a form runs: an answer given on
+# the side (a bill, an FAQ) does not solve them, so no offer yet.
+TASKS_IN_PROGRESS = {
+    "troubleshoot_form": "sorting out a technical problem",
+    "plan_change_form": "a plan change",
+    "address_form": "an address change",
+    "identify_form": "confirming who they are",
+    "survey_form": "the post-chat survey",
+}
+
+
+def task_in_progress(active_loop: str | None) -> str | None:
+    if not active_loop or active_loop == "cancel_form":  # cancelling has its own guardrail
+        return None
+    return TASKS_IN_PROGRESS.get(active_loop, "a request still open")
+
 
 def offer_after_answer(tracker: Tracker, session: Session, customer: Customer) -> List[Dict[Text, Any]]:
     """Events that make the one offer now, or none. Never breaks the answer already given."""
@@ -39,6 +55,7 @@ def offer_after_answer(tracker: Tracker, session: Session, customer: Customer) -
                 last_words=(tracker.latest_message or {}).get("text") or "",
                 complaint_open=bool(tracker.get_slot("complaint_active")),
                 cancelling=tracker.active_loop_name == "cancel_form" or bool(tracker.get_slot("cancel_reason")),
+                task_in_progress=task_in_progress(tracker.active_loop_name),
             )
     except Exception:  # an offer is never worth a failed answer
         logger.exception("could not consider an offer for %s", tracker.sender_id)

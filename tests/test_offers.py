@@ -131,6 +131,13 @@ def test_no_offer_during_a_handoff():
     assert decision.offer_to_make is None and decision.hold.rule == "handoff"
 
 
+def test_no_offer_while_their_own_task_is_still_open():
+    decision = decide(customer(), answered(task_in_progress="sorting out a technical problem"), CATALOG, None)
+    assert decision.offer_to_make is None and decision.hold.rule == "task_in_progress"
+    assert "technical problem" in decision.hold.message
+    assert decide(customer(), answered(), CATALOG, None).offer_to_make is not None
+
+
 def test_no_offer_while_a_ticket_is_unresolved():
     open_ticket = TicketFact("TKT-9", "technical", "Wi-Fi drops", "open", NOW - timedelta(days=2))
     decision = decide(customer(tickets=(open_ticket,)), answered(), CATALOG, None)

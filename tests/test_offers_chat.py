@@ -109,6 +109,17 @@ def test_no_offer_while_a_complaint_is_under_way(chat, session, offerable):
     assert offers_in(session, sender) == [] and not any(m.get("buttons") for m in replies)
 
 
+def test_no_offer_while_their_own_problem_is_still_being_sorted_out(chat, session, offerable):
+    customer, order = offerable[-1]
+    sender = new_sender()
+    assert any(m.get("buttons") for m in chat.say(sender, "my internet is not working", customer))
+    replies = chat.say(sender, f"where is order {order}?", customer)  # a side question mid-diagnosis
+    assert order in " ".join(m.get("text", "") for m in replies)
+    assert offers_in(session, sender) == []
+    assert [b["payload"] for b in replies[-1].get("buttons", [])][:1] != ["/affirm"]  # the fault question, not an offer
+    assert "restart your router" in chat.text(sender, '/inform{"tech_issue": "no_connection"}', customer)
+
+
 def test_no_offer_to_a_customer_with_an_open_ticket(chat, session):
     sender = new_sender()  # Aisha has an open technical ticket
     replies = chat.say(sender, "where is order ORD-100004?", "C00003")

@@ -38,6 +38,7 @@ def make_offer_after_answer(
     last_words: str,
     complaint_open: bool,
     cancelling: bool,
+    task_in_progress: Optional[str] = None,
 ) -> Optional[OfferEvent]:
     """Record and return the offer to make now, or None when a guardrail holds it back."""
     profile = load_profile(session, customer_id)
@@ -51,6 +52,7 @@ def make_offer_after_answer(
         complaint_open=complaint_open,
         cancelling=cancelling,
         handoff_active=is_with_rep(session, conversation_id),
+        task_in_progress=task_in_progress,
         offers_made=offers_made_in(session, conversation_id),
         now=datetime.now(),
     )

@@ -46,6 +46,9 @@ class ConversationContext:
     complaint_open: bool = False
     cancelling: bool = False
     handoff_active: bool = False
+    # A job of theirs still in progress (a fault being diagnosed, a plan or
+    # address change half given): answering a side question does not solve it.
+    task_in_progress: Optional[str] = None
     offers_made: int = 0  # offers already made in this conversation
     now: Optional[datetime] = None
 
@@ -111,6 +114,8 @@ def conversation_hold(profile: CustomerProfile, context: ConversationContext) ->
         return Hold("already_offered", "An offer was already made in this conversation.")
     if not context.request_answered:
         return Hold("not_answered", "Their own question has not been answered yet.")
+    if context.task_in_progress:
+        return Hold("task_in_progress", f"They are still in the middle of {context.task_in_progress}.")
     if context.sentiment <= UNHAPPY_SENTIMENT:
         return Hold("unhappy", "Their last message sounded unhappy.")
     return None
