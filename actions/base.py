@@ -23,6 +23,7 @@ from assistant.customers import get_customer
 from assistant.db import session_scope
 from assistant.models import Customer
 from assistant.offers.log import ignore_pending_offers
+from assistant.typed_answers import read_choice
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +126,20 @@ def request_text(tracker: Tracker) -> Text:
             if intent not in ("inform", "affirm", "deny"):
                 return event.get("text") or ""
     return (tracker.latest_message or {}).get("text") or ""
+
+
+def typed_choice(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+    """The answer to the button question for `slot`, when it was typed in words.
+
+    Only while that question is the one asked, and only when no button value
+    came with the message; a reply naming none of the answers is left to the
+    dialogue (it is a new question, answered before the form asks again).
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    if text.startswith("/") or any(e.get("entity") == slot for e in message.get("entities") or []):
+        return {}
+    choice = read_choice(slot, text)
+    return {slot: choice} if choice else {}

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.base import CustomerAction
+from actions.base import CustomerAction, typed_choice
 from actions.offers import offer_after_answer
 from actions.session import IdentitySlots
 from assistant.db import session_scope
@@ -135,6 +135,9 @@ class ValidateCancelForm(IdentitySlots, FormValidationAction):
                 if retention_offer(session, customer_id, reason) is None:
                     slots = [slot for slot in slots if slot != "keep_with_offer"]
         return slots
+
+    async def extract_cancel_reason(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return typed_choice(tracker, "cancel_reason")
 
     def validate_cancel_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         reason = str(value or "").strip().lower()

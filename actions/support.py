@@ -10,7 +10,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import CustomerAction, request_text
+from actions.base import CustomerAction, request_text, typed_choice
 from actions.offers import offer_after_answer
 from assistant.business import load_faq, load_policies
 from assistant.customers import mask_email
@@ -30,6 +30,9 @@ FIRST_STEP = {
 class ValidateTroubleshootForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_troubleshoot_form"
+
+    async def extract_tech_issue(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return typed_choice(tracker, "tech_issue")
 
     def validate_tech_issue(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         issue = str(value or "").strip().lower()

@@ -106,6 +106,22 @@ def test_cancellation_offers_one_fitting_alternative_then_honours_no(chat, sessi
     assert subscription is not None and subscription.cancel_reason == "moving"
 
 
+def test_a_reason_typed_in_words_is_understood_after_a_side_question(chat):
+    sender = new_sender()
+    chat.say(sender, "I want to cancel my subscription", JANE)
+    fee = chat.say(sender, "how much is the exit fee?", JANE)  # answered, then the reason is asked again
+    assert "fee" in fee[0]["text"] and "why you're leaving" in fee[-1]["text"]
+    alternative = chat.text(sender, "honestly it's just too expensive", JANE)
+    assert "less than you pay" in alternative  # the price alternative, not the bill
+
+
+def test_a_fault_typed_in_words_gets_its_own_first_step(chat):
+    sender = new_sender()
+    chat.say(sender, "my internet is not working", JANE)
+    step = chat.text(sender, "the wifi keeps cutting out upstairs", JANE)
+    assert "move it somewhere open" in step
+
+
 def test_complaint_is_acknowledged_with_a_ticket_and_no_selling(chat):
     reply = chat.text(new_sender(), "I want to make a formal complaint, your service has been terrible", "C00003")
     assert "TKT-" in reply and "sorry" in reply.lower()

@@ -1,0 +1,69 @@
+"""Replies typed in words where the assistant offered buttons (business/typed_answers.yml)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.business import BusinessDataError
+from assistant.typed_answers import load_typed_answers, parse_typed_answers, read_choice
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "slot, reply, answer",
+    [
+        ("cancel_reason", "honestly it's just too expensive", "price"),
+        ("cancel_reason", "We're moving house in March", "moving"),
+        ("cancel_reason", "I barely use it these days", "not_using"),
+        ("cancel_reason", "found a better deal elsewhere", "switching_provider"),
+        ("cancel_reason", "I'm moving to another provider", "switching_provider"),  # the longer phrase wins
+        ("cancel_reason", "the connection keeps dropping", "service_quality"),
+        ("tech_issue", "Slow speed", "slow_speed"),
+        ("tech_issue", "the wi-fi keeps cutting out upstairs", "wifi_dropouts"),
+        ("tech_issue", "no internet at all since this morning", "no_connection"),
+        ("tech_issue", "the TV box shows no picture", "tv_service"),
+    ],
+)
+def test_a_typed_reply_chooses_the_answer_it_names(slot, reply, answer):
+    assert read_choice(slot, reply) == answer
+
+
+@pytest.mark.parametrize(
+    "slot, reply",
+    [
+        ("cancel_reason", "what's my bill this month?"),
+        ("tech_issue", "where is my order"),
+        ("tech_issue", "speedy"),  # whole words only
+    ],
+)
+def test_a_reply_naming_no_answer_is_left_to_the_dialogue(slot, reply):
+    assert read_choice(slot, reply) is None
+
+
+def test_the_answers_are_the_values_of_the_buttons_they_stand_for():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    for slot, answers in load_typed_answers().items():
+        buttons = domain["responses"][f"utter_ask_{slot}"][0]["buttons"]
+        values = {json.loads(re.sub(r"\{\{|\}\}", lambda m: m.group()[0], b["payload"].split("/inform", 1)[1]))[slot]
+                  for b in buttons}
+        assert set(answers) == values, slot
+
+
+def test_a_phrase_under_two_answers_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "typed_answers.yml"
+    path.write_text("tech_issue:\n  slow_speed: [slow, speed]\n  wifi_dropouts: [wifi, slow]\n")
+    with pytest.raises(BusinessDataError, match=r"typed_answers.yml:3: 'slow' already chooses 'slow_speed'"):
+        parse_typed_answers(path)
+
+
+def test_answers_that_are_not_a_list_of_phrases_are_refused_with_their_line(tmp_path):
+    path = tmp_path / "typed_answers.yml"
+    path.write_text("cancel_reason:\n  price: too expensive\n")
+    with pytest.raises(BusinessDataError, match=r"typed_answers.yml:2: 'cancel_reason.price' should be a list"):
+        parse_typed_answers(path)
