@@ -147,9 +147,27 @@ class ActionCancellationFee(CustomerAction):
         return []
 
 
+# Replies taken as the answer to "what's the new address?" even without a
+# postcode (then the customer is asked for the full address). Any other
+# request is answered first and the question asked again: "where is my
+# order?" in the middle is a question, not an address.
+ADDRESS_REPLIES = ("inform", "affirm", "deny", "nlu_fallback", "out_of_scope", "human_handoff", "change_address")
+
+
 class ValidateAddressForm(IdentitySlots, FormValidationAction):
     def name(self) -> Text:
         return "validate_address_form"
+
+    async def extract_new_address(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        """The reply as the address, unless it is plainly another question."""
+        if tracker.get_slot("requested_slot") != "new_address":
+            return {}
+        text = str((tracker.latest_message or {}).get("text") or "")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        said = re.sub(r"[^a-z ]", "", text.lower()).strip()
+        if intent in ADDRESS_REPLIES or said in STOP_WORDS or parse_address(text) is not None:
+            return {"new_address": text}
+        return {}
 
     def validate_new_address(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")

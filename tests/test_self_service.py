@@ -133,6 +133,19 @@ def test_address_change_moves_the_account_and_orders_not_yet_dispatched(chat, st
     assert order_and_refunds(shipped)[1] == "1 Old Lane, LS1 4AP"  # with the courier: not rewritten
 
 
+def test_a_question_in_the_middle_of_an_address_change_is_answered_then_the_address_taken(chat, stack):
+    customer_id = "C00015"
+    sender = new_sender()
+    assert "What's the new address" in chat.text(sender, "I need to change my address", customer_id)
+    side = chat.say(sender, "what are your opening hours?", customer_id)
+    assert "Monday to Friday" in side[0]["text"] and "postcode" not in side[0]["text"]
+    assert "What's the new address" in side[-1]["text"]  # and back to the address
+    done = chat.text(sender, "8 Mill Lane, York YO1 7HH", customer_id)
+    assert "8 Mill Lane, York, YO1 7HH" in done
+    with db.session_scope() as session:
+        assert session.get(Customer, customer_id).postcode == "YO1 7HH"
+
+
 def test_stopping_an_address_change_keeps_the_address(chat, stack):
     customer_id = "C00014"
     with db.session_scope() as session:
