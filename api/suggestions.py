@@ -3,7 +3,10 @@
 - `GET /api/customers/{customer_id}/suggestions`, `GET /api/conversations/{id}/suggestions`:
   three open questions and the ranked offers with reasons (or why offers are held back);
   each is logged with an id;
-- `POST /api/suggestions/{id}/use`: the rep used it as is, edited it, or not at all;
+- `POST /api/suggestions/{id}/use`: the rep used it as is, edited it, or not at all; an
+  offer used in a reply is logged as an offer made (channel `rep`) and its id returned;
+- `POST /api/offers/{id}/answer`: what the customer said to a rep's offer (yes adds the
+  add-on, pending from the next bill, as in the chat);
 - `GET /api/offers/report`: conversion and revenue per add-on, satisfaction with and
   without offers, and the prompts reps used most with their conversations' scores.
 """
@@ -19,10 +22,10 @@ from pydantic import BaseModel, Field
 from api.deps import RepDep, SessionDep, SupervisorDep, sqlite_write_lock
 from api.feedback import ScoreGroupOut, score_group_out
 from assistant.handoff import latest_handoff
-from assistant.models import RepSuggestion, StaffUser
-from assistant.offers.log import record_suggestion_use
+from assistant.models import OfferEvent, RepSuggestion, StaffUser
+from assistant.offers.log import accept_offer, decline_offer, record_suggestion_use
 from assistant.offers.report import offer_report
-from assistant.offers.suggestions import RepSuggestions, suggestions_for
+from assistant.offers.suggestions import RepSuggestions, offer_made_by_rep, suggestions_for
 from assistant.transcripts import conversation_state
 
 router = APIRouter(tags=["suggestions"])
@@ -149,6 +152,7 @@ class SuggestionUseOut(BaseModel):
     suggestion_id: int
     use: str
     used_text: Optional[str]
+    offer_id: Optional[int] = Field(None, description="the offer made, when an offer was used in a reply")
 
 
 @router.post(
@@ -168,8 +172,53 @@ def use_suggestion(
         raise HTTPException(status_code=422, detail="An edited suggestion needs the text the rep sent.")
     with sqlite_write_lock(session):
         record_suggestion_use(session, suggestion, body.use, (body.text or "").strip() or None)
+        offer = offer_made_by_rep(session, suggestion)
         session.commit()
-    return SuggestionUseOut(suggestion_id=suggestion.id, use=suggestion.use, used_text=suggestion.used_text)
+    return SuggestionUseOut(
+        suggestion_id=suggestion.id,
+        use=suggestion.use,
+        used_text=suggestion.used_text,
+        offer_id=offer.id if offer else None,
+    )
+
+
+class OfferAnswer(BaseModel):
+    answer: Literal["accepted", "declined"]
+
+
+class OfferAnswerOut(BaseModel):
+    offer_id: int
+    status: str
+    reference: Optional[str] = Field(None, description="the pending add-on's SUB- reference, when accepted")
+    starts_on: Optional[date] = None
+
+
+@router.post(
+    "/api/offers/{offer_id}/answer",
+    response_model=OfferAnswerOut,
+    summary="Record the customer's answer to an offer a rep made",
+)
+def answer_offer(
+    session: SessionDep, user: RepDep, body: OfferAnswer, offer_id: int = Path(..., ge=1, le=2**31 - 1)
+) -> OfferAnswerOut:
+    event = session.get(OfferEvent, offer_id)
+    if event is None or event.channel != "rep":
+        raise HTTPException(status_code=404, detail=f"No offer {offer_id} made by a rep.")
+    if event.status != "shown":
+        raise HTTPException(status_code=409, detail=f"Offer {offer_id} was already answered: {event.status}.")
+    with sqlite_write_lock(session):
+        if body.answer == "accepted":
+            accepted = accept_offer(session, event)
+            session.commit()
+            return OfferAnswerOut(
+                offer_id=event.id,
+                status=event.status,
+                reference=f"SUB-{accepted.subscription.id}",
+                starts_on=accepted.starts_on,
+            )
+        decline_offer(session, event)
+        session.commit()
+    return OfferAnswerOut(offer_id=event.id, status=event.status)
 
 
 def _is_supervisor(user: StaffUser) -> bool:

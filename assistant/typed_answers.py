@@ -41,14 +41,16 @@ def parse_typed_answers(path: Path) -> Phrases:
             if answer == LINE:
                 continue
             line = _line_of(text, answer, after=slot_line if isinstance(slot_line, int) else 0)
-            if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+            if (
+                not isinstance(phrases, list)
+                or not phrases
+                or not all(isinstance(p, str) and p.strip() for p in phrases)
+            ):
                 raise BusinessDataError(f"{path}:{line}: '{slot}.{answer}' should be a list of phrases")
             for phrase in phrases:
                 key = phrase.strip().lower()
                 if key in seen:
-                    raise BusinessDataError(
-                        f"{path}:{line}: '{phrase}' already chooses '{seen[key]}' for '{slot}'"
-                    )
+                    raise BusinessDataError(f"{path}:{line}: '{phrase}' already chooses '{seen[key]}' for '{slot}'")
                 seen[key] = answer
             parsed[slot][answer] = tuple(p.strip().lower() for p in phrases)
     return parsed

@@ -213,7 +213,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="a trained model (default: the current one)")
     parser.add_argument("--limit", type=int, default=0, help="only N utterances, spread over the jobs (a quick look)")
     parser.add_argument(
-        "--misses", type=int, default=0, help="print N misread utterances per top confusion (screen only, not the report)"
+        "--misses",
+        type=int,
+        default=0,
+        help="print N misread utterances per top confusion (screen only, not the report)",
     )
     args = parser.parse_args(argv)
     model = args.model or model_path()

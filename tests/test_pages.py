@@ -134,6 +134,30 @@ def test_rep_sees_a_handoff_sends_a_suggested_question_and_the_customer_sees_it(
     assert "empty" in rep.inner_text("#reply-error")
 
 
+def test_rep_sends_the_suggested_offer_and_records_the_customers_yes(new_page):
+    customer = new_page()
+    customer_signs_in(customer, "mia.wong@example.com", "BS1 5TR")
+    say(customer, "can I speak to a person please")
+    customer.wait_for_selector(".msg.bot:has-text('queue')")
+    conversation = customer.evaluate("JSON.parse(localStorage['northwind-chat']).sessionId")
+
+    rep = new_page()
+    staff_signs_in(rep, "priya", "priya-demo", "/console")
+    rep.wait_for_selector(f".queue-item[data-conversation='{conversation}']").click()
+    rep.click("#take")
+    offer = rep.wait_for_selector("#customer .offer")
+    name = offer.query_selector("strong").inner_text().split(" · ")[0]
+    offer.query_selector("button:text('Use in reply')").click()
+    assert name in rep.input_value("#reply")
+    rep.click("#send")
+    customer.wait_for_selector(f".msg.rep:has-text({name!r})")  # the customer sees the offer
+
+    rep.wait_for_selector(".offer-answer button:text('Yes, add it')").click()
+    added = rep.wait_for_selector(".offer-answer .notice").inner_text()
+    assert re.search(r"Added as SUB-\d+", added)
+    rep.screenshot(path=str(ARTIFACTS / "console-offer-accepted.png"))
+
+
 def test_detractor_comment_shows_as_plain_text_with_a_follow_up(new_page):
     customer = new_page()
     customer_signs_in(customer, "tom.evans@example.com", "CF10 1EP")

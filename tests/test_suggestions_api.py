@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from assistant.models import Feedback, OfferEvent, RepSuggestion
+from assistant.models import Feedback, OfferEvent, RepSuggestion, Subscription
 from assistant.offers.engine import Offer
 from assistant.offers.log import record_offer_shown
 from assistant.offers.profile import load_profile
@@ -158,3 +158,60 @@ def test_prompts_used_are_joined_to_their_conversations_scores(api, session):
     prompt = next(p for p in report["prompts"] if p["basis"] == question.basis)
     assert prompt["used_as_is"] >= 1 and prompt["scores"]["nps"]["promoters"] >= 1
     assert session.execute(select(OfferEvent).where(OfferEvent.conversation_id == conversation)).first() is None
+
+
+def _customer_with_an_offer(api, skip=()):
+    for number in range(6, 60):
+        customer_id = f"C{number:05d}"
+        body = api.get(f"/api/customers/{customer_id}/suggestions", auth=REP).json()
+        if body["offers"] and body["offers_held_back"] is None and customer_id not in skip:
+            return customer_id, body["offers"][0]
+    pytest.fail("no customer in the test base has an offer to make")
+
+
+def test_an_offer_a_rep_sends_is_logged_as_made_and_the_customers_yes_adds_it(api, session):
+    customer_id, offer = _customer_with_an_offer(api)
+    said = f"Since you asked: {offer['reason']}"
+    used = api.post(f"/api/suggestions/{offer['suggestion_id']}/use", json={"use": "edited", "text": said}, auth=REP)
+    assert used.status_code == 200, used.text
+    offer_id = used.json()["offer_id"]
+    event = session.get(OfferEvent, offer_id)
+    assert (event.channel, event.status, event.customer_id, event.addon_code) == (
+        "rep",
+        "shown",
+        customer_id,
+        offer["code"],
+    )
+    assert event.reason == said and event.monthly_price_cents == offer["monthly_price_cents"]
+
+    yes = api.post(f"/api/offers/{offer_id}/answer", json={"answer": "accepted"}, auth=REP)
+    assert yes.status_code == 200, yes.text
+    assert yes.json()["status"] == "accepted" and yes.json()["reference"].startswith("SUB-")
+    session.expire_all()
+    subscription = session.get(Subscription, session.get(OfferEvent, offer_id).subscription_id)
+    assert (subscription.customer_id, subscription.addon_code, subscription.status) == (
+        customer_id,
+        offer["code"],
+        "pending",
+    )
+    again = api.post(f"/api/offers/{offer_id}/answer", json={"answer": "declined"}, auth=REP)
+    assert again.status_code == 409 and "already answered: accepted" in again.json()["detail"]
+
+
+def test_a_no_to_a_reps_offer_is_recorded_and_questions_make_no_offer(api, session):
+    customer_id, offer = _customer_with_an_offer(api)
+    question = api.get(f"/api/customers/{customer_id}/suggestions", auth=REP).json()["questions"][0]
+    asked = api.post(f"/api/suggestions/{question['suggestion_id']}/use", json={"use": "as_is"}, auth=REP)
+    assert asked.json()["offer_id"] is None
+    unused = api.post(f"/api/suggestions/{offer['suggestion_id']}/use", json={"use": "unused"}, auth=REP)
+    assert unused.json()["offer_id"] is None
+    offer_id = api.post(f"/api/suggestions/{offer['suggestion_id']}/use", json={"use": "as_is"}, auth=REP).json()[
+        "offer_id"
+    ]
+    no = api.post(f"/api/offers/{offer_id}/answer", json={"answer": "declined"}, auth=REP)
+    assert no.status_code == 200 and no.json()["status"] == "declined"
+    session.expire_all()
+    assert session.get(OfferEvent, offer_id).status == "declined"
+    assert api.post(f"/api/offers/{offer_id}/answer", json={"answer": "maybe"}, auth=REP).status_code == 422
+    assert api.post("/api/offers/999999999/answer", json={"answer": "accepted"}, auth=REP).status_code == 404
+    assert api.post(f"/api/offers/{offer_id}/answer", json={"answer": "accepted"}).status_code == 401

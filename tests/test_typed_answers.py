@@ -50,8 +50,10 @@ def test_the_answers_are_the_values_of_the_buttons_they_stand_for():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     for slot, answers in load_typed_answers().items():
         buttons = domain["responses"][f"utter_ask_{slot}"][0]["buttons"]
-        values = {json.loads(re.sub(r"\{\{|\}\}", lambda m: m.group()[0], b["payload"].split("/inform", 1)[1]))[slot]
-                  for b in buttons}
+        values = {
+            json.loads(re.sub(r"\{\{|\}\}", lambda m: m.group()[0], b["payload"].split("/inform", 1)[1]))[slot]
+            for b in buttons
+        }
         assert set(answers) == values, slot
 
 

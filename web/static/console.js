@@ -92,6 +92,21 @@ async function loadCustomer() {
   }
 }
 
+// The offer is in the reply: the rep records what the customer said to it.
+function askOfferAnswer(offerId) {
+  const box = el("div", { class: "offer-answer", "data-offer": offerId }, el("span", {}, "What did the customer say? "));
+  const answer = (value) => act(box.querySelector("button"), async () => {
+    const done = await api(`/api/offers/${offerId}/answer`, { method: "POST", body: { answer: value } });
+    box.replaceChildren(el("p", { class: "notice" }, done.status === "accepted"
+      ? `Added as ${done.reference}, from ${done.starts_on}. Tell the customer the reference.`
+      : "Recorded: not offered again for 30 days."));
+  });
+  box.append(el("button", { onclick: () => answer("accepted") }, "Yes, add it"),
+             el("button", { onclick: () => answer("declined") }, "No thanks"));
+  const offer = document.querySelector("#customer .offer");
+  (offer || $("customer")).append(box);
+}
+
 function openConversation(c) {
   current = { id: c.conversation_id, customerId: c.customer_id, status: c.status };
   picked = null;
@@ -115,8 +130,9 @@ $("send").addEventListener("click", () => act($("send"), async () => {
   await api(`/api/conversations/${encodeURIComponent(current.id)}/messages`, { method: "POST", body: { text } });
   if (picked) {
     const use = text === picked.text.trim() ? "as_is" : "edited";
-    await api(`/api/suggestions/${picked.id}/use`, { method: "POST", body: use === "edited" ? { use, text } : { use } });
+    const used = await api(`/api/suggestions/${picked.id}/use`, { method: "POST", body: use === "edited" ? { use, text } : { use } });
     picked = null;
+    if (used.offer_id) askOfferAnswer(used.offer_id);
   }
   $("reply").value = "";
   loadTranscript();
