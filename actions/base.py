@@ -128,14 +128,19 @@ def request_text(tracker: Tracker) -> Text:
     return (tracker.latest_message or {}).get("text") or ""
 
 
-def typed_choice(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+def typed_choice(tracker: Tracker, slot: Text, opening_intent: Optional[Text] = None) -> Dict[Text, Any]:
     """The answer to the button question for `slot`, when it was typed in words.
 
-    Only while that question is the one asked, and only when no button value
-    came with the message; a reply naming none of the answers is left to the
-    dialogue (it is a new question, answered before the form asks again).
+    While that question is the one asked, or, with `opening_intent`, already
+    in the message that started the form ("my wifi keeps dropping": no need
+    to ask which problem it is). Never when a button value came with the
+    message; a reply naming none of the answers is left to the dialogue (it
+    is a new question, answered before the form asks again).
     """
-    if tracker.get_slot("requested_slot") != slot:
+    asked = tracker.get_slot("requested_slot")
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    opening = asked is None and opening_intent is not None and intent == opening_intent
+    if asked != slot and not opening:
         return {}
     message = tracker.latest_message or {}
     text = message.get("text") or ""

@@ -32,7 +32,7 @@ class ValidateTroubleshootForm(FormValidationAction):
         return "validate_troubleshoot_form"
 
     async def extract_tech_issue(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return typed_choice(tracker, "tech_issue")
+        return typed_choice(tracker, "tech_issue", opening_intent="technical_problem")
 
     def validate_tech_issue(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         issue = str(value or "").strip().lower()

@@ -112,7 +112,7 @@ def test_no_offer_while_a_complaint_is_under_way(chat, session, offerable):
 def test_no_offer_while_their_own_problem_is_still_being_sorted_out(chat, session, offerable):
     customer, order = offerable[-1]
     sender = new_sender()
-    assert any(m.get("buttons") for m in chat.say(sender, "my internet is not working", customer))
+    assert any(m.get("buttons") for m in chat.say(sender, "I have a problem with my broadband", customer))
     replies = chat.say(sender, f"where is order {order}?", customer)  # a side question mid-diagnosis
     assert order in " ".join(m.get("text", "") for m in replies)
     assert offers_in(session, sender) == []
