@@ -237,6 +237,18 @@ class AddOnOutcomeOut(BaseModel):
     monthly_revenue_cents: int
 
 
+class ChannelOutcomeOut(BaseModel):
+    channel: str = Field(..., description="chat (the assistant made the offer) or rep (a rep did)")
+    offered: int
+    accepted: int
+    declined: int
+    ignored: int
+    waiting: int
+    conversion: Optional[float] = Field(None, description="accepted / answered (accepted + declined + ignored)")
+    monthly_revenue_cents: int
+    scores: ScoreGroupOut = Field(..., description="post-chat feedback of the conversations with such an offer")
+
+
 class PromptUseOut(BaseModel):
     basis: str
     shown: int
@@ -247,6 +259,7 @@ class PromptUseOut(BaseModel):
 
 class OfferReportOut(BaseModel):
     addons: List[AddOnOutcomeOut]
+    channels: List[ChannelOutcomeOut]
     with_offer: ScoreGroupOut
     without_offer: ScoreGroupOut
     offer_declined: ScoreGroupOut
@@ -274,6 +287,14 @@ def get_offer_report(
                 conversion=None if a.conversion is None else round(a.conversion, 4),
             )
             for a in report.addons
+        ],
+        channels=[
+            ChannelOutcomeOut(
+                **{k: getattr(c, k) for k in ChannelOutcomeOut.__fields__ if k not in ("conversion", "scores")},
+                conversion=None if c.conversion is None else round(c.conversion, 4),
+                scores=score_group_out(c.scores),
+            )
+            for c in report.channels
         ],
         with_offer=score_group_out(report.with_offer),
         without_offer=score_group_out(report.without_offer),

@@ -157,6 +157,13 @@ def test_rep_sends_the_suggested_offer_and_records_the_customers_yes(new_page):
     assert re.search(r"Added as SUB-\d+", added)
     rep.screenshot(path=str(ARTIFACTS / "console-offer-accepted.png"))
 
+    # The supervisor sees offers by who made them: this one counts for reps.
+    supervisor = new_page()
+    staff_signs_in(supervisor, "sam", "sam-demo", "/dashboard")
+    row = supervisor.wait_for_selector("#offers-by-channel tr:has(td:text-is('a rep'))")
+    offered, accepted = (int(cell.inner_text()) for cell in row.query_selector_all("td")[1:3])
+    assert offered >= 1 and accepted >= 1
+
 
 def test_detractor_comment_shows_as_plain_text_with_a_follow_up(new_page):
     customer = new_page()

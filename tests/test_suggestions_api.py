@@ -86,9 +86,9 @@ def test_rep_records_using_a_suggestion_as_is_edited_or_not(api):
 
 
 def test_offer_report_conversion_revenue_and_scores_with_and_without(api, session):
-    def offer(conversation, status, nps):
+    def offer(conversation, status, nps, channel="chat"):
         shown = Offer("static_ip", "Static IP address", 500, 0.3, "On Fibre 900 a fixed address helps.")
-        event = record_offer_shown(session, "C00003", shown, conversation)
+        event = record_offer_shown(session, "C00003", shown, conversation, channel=channel)
         event.status = status
         now = datetime.now()
         session.add(
@@ -108,6 +108,7 @@ def test_offer_report_conversion_revenue_and_scores_with_and_without(api, sessio
     tag = uuid.uuid4().hex[:8]
     offer(f"rep-{tag}-1", "accepted", 10)
     offer(f"rep-{tag}-2", "declined", 3)
+    offer(f"rep-{tag}-3", "accepted", 9, channel="rep")
     session.commit()
     after = api.get("/api/offers/report", auth=SUPERVISOR).json()
 
@@ -118,12 +119,25 @@ def test_offer_report_conversion_revenue_and_scores_with_and_without(api, sessio
         )
 
     b, a = addon(before), addon(after)
-    assert (a["offered"] - b["offered"], a["accepted"] - b["accepted"], a["declined"] - b["declined"]) == (2, 1, 1)
-    assert a["monthly_revenue_cents"] - b["monthly_revenue_cents"] == 500
+    assert (a["offered"] - b["offered"], a["accepted"] - b["accepted"], a["declined"] - b["declined"]) == (3, 2, 1)
+    assert a["monthly_revenue_cents"] - b["monthly_revenue_cents"] == 1000
     assert a["conversion"] == pytest.approx(a["accepted"] / (a["accepted"] + a["declined"] + a["ignored"]), abs=1e-4)
-    assert after["with_offer"]["nps"]["n"] - before["with_offer"]["nps"]["n"] == 2
+    assert after["with_offer"]["nps"]["n"] - before["with_offer"]["nps"]["n"] == 3
     assert after["offer_declined"]["nps"]["detractors"] - before["offer_declined"]["nps"]["detractors"] == 1
     assert after["without_offer"]["nps"]["n"] == before["without_offer"]["nps"]["n"]
+
+    # Who made the offer: the assistant in the chat, or a rep from the console.
+    def channel(report, name):
+        empty = {"offered": 0, "accepted": 0, "declined": 0, "scores": {"nps": {"n": 0, "promoters": 0}}}
+        return next((c for c in report["channels"] if c["channel"] == name), empty)
+
+    chat_b, chat_a = channel(before, "chat"), channel(after, "chat")
+    rep_b, rep_a = channel(before, "rep"), channel(after, "rep")
+    assert (chat_a["offered"] - chat_b["offered"], chat_a["declined"] - chat_b["declined"]) == (2, 1)
+    assert (rep_a["offered"] - rep_b["offered"], rep_a["accepted"] - rep_b["accepted"]) == (1, 1)
+    assert rep_a["scores"]["nps"]["n"] - rep_b["scores"]["nps"]["n"] == 1
+    assert rep_a["scores"]["nps"]["promoters"] - rep_b["scores"]["nps"]["promoters"] == 1
+    assert chat_a["scores"]["nps"]["n"] - chat_b["scores"]["nps"]["n"] == 2
 
 
 def test_offer_report_is_for_supervisors_only(api):

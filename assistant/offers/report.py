@@ -22,9 +22,9 @@ OUTCOMES = ("shown", "accepted", "declined", "ignored")
 
 
 @dataclass
-class AddOnOutcome:
-    code: str
-    name: str
+class Outcomes:
+    """What became of a group of offers."""
+
     offered: int
     accepted: int
     declined: int
@@ -39,6 +39,20 @@ class AddOnOutcome:
 
 
 @dataclass
+class AddOnOutcome(Outcomes):
+    code: str
+    name: str
+
+
+@dataclass
+class ChannelOutcome(Outcomes):
+    """Offers the assistant made (chat) or a rep made (rep), with the scores of their conversations."""
+
+    channel: str
+    scores: ScoreGroup
+
+
+@dataclass
 class PromptUse:
     basis: str
     shown: int
@@ -50,6 +64,7 @@ class PromptUse:
 @dataclass
 class OfferReport:
     addons: List[AddOnOutcome]
+    channels: List[ChannelOutcome]
     with_offer: ScoreGroup
     without_offer: ScoreGroup
     offer_declined: ScoreGroup
@@ -69,33 +84,45 @@ def _one(groups: List[ScoreGroup]) -> ScoreGroup:
     return groups[0]
 
 
+def _outcomes(session: Session, key, window: list) -> List[tuple]:
+    """(key, Outcomes) per value of `key`, counted in SQL."""
+    counts = [func.sum(case((OfferEvent.status == status, 1), else_=0)) for status in OUTCOMES]
+    revenue = func.sum(case((OfferEvent.status == "accepted", OfferEvent.monthly_price_cents), else_=0))
+    rows = session.execute(select(key, func.count(), *counts, revenue).where(*window).group_by(key).order_by(key))
+    return [
+        (
+            value,
+            Outcomes(
+                int(total), int(accepted or 0), int(declined or 0), int(ignored or 0), int(shown or 0), int(money or 0)
+            ),
+        )
+        for value, total, shown, accepted, declined, ignored, money in rows
+    ]
+
+
 def offer_report(session: Session, date_from: Optional[date] = None, date_to: Optional[date] = None) -> OfferReport:
     window = _window(OfferEvent.shown_at, date_from, date_to)
-    counts = {status: func.sum(case((OfferEvent.status == status, 1), else_=0)) for status in OUTCOMES}
-    revenue = func.sum(case((OfferEvent.status == "accepted", OfferEvent.monthly_price_cents), else_=0))
     names: Dict[str, str] = dict(session.execute(select(AddOn.code, AddOn.name)).all())
-    rows = session.execute(
-        select(OfferEvent.addon_code, func.count(), *counts.values(), revenue)
-        .where(*window)
-        .group_by(OfferEvent.addon_code)
-        .order_by(OfferEvent.addon_code)
-    )
     addons = [
-        AddOnOutcome(
-            code=code,
-            name=names.get(code, code),
-            offered=int(total),
-            waiting=int(shown or 0),
-            accepted=int(accepted or 0),
-            declined=int(declined or 0),
-            ignored=int(ignored or 0),
-            monthly_revenue_cents=int(money or 0),
-        )
-        for code, total, shown, accepted, declined, ignored, money in rows
+        AddOnOutcome(**vars(counts), code=code, name=names.get(code, code))
+        for code, counts in _outcomes(session, OfferEvent.addon_code, window)
     ]
+    feedback_window = (date_from, date_to)
+    channels = []
+    for channel, counts in _outcomes(session, OfferEvent.channel, window):
+        made_there = select(OfferEvent.conversation_id).where(
+            OfferEvent.channel == channel, OfferEvent.conversation_id.is_not(None), *window
+        )
+        conditions = [Feedback.conversation_id.in_(made_there)]
+        channels.append(
+            ChannelOutcome(
+                **vars(counts),
+                channel=channel,
+                scores=_one(scores(session, None, *feedback_window, conditions=conditions)),
+            )
+        )
     offered = select(OfferEvent.conversation_id).where(OfferEvent.conversation_id.is_not(None), *window)
     declined = offered.where(OfferEvent.status == "declined")
-    feedback_window = (date_from, date_to)
 
     prompts = []
     bases = session.execute(
@@ -127,6 +154,7 @@ def offer_report(session: Session, date_from: Optional[date] = None, date_to: Op
     prompts.sort(key=lambda p: -(p.used_as_is + p.used_edited))
     return OfferReport(
         addons=addons,
+        channels=channels,
         with_offer=_one(scores(session, None, *feedback_window, conditions=[Feedback.conversation_id.in_(offered)])),
         without_offer=_one(
             scores(session, None, *feedback_window, conditions=[Feedback.conversation_id.not_in(offered)])

@@ -103,6 +103,10 @@ async function offers() {
       el("tbody", {}, report.addons.map((a) => el("tr", {}, el("td", {}, a.name), el("td", {}, a.offered), el("td", {}, a.accepted),
         el("td", {}, a.declined), el("td", {}, a.ignored), el("td", {}, a.conversion === null ? "–" : (a.conversion * 100).toFixed(0) + "%"),
         el("td", {}, money(a.monthly_revenue_cents)))))),
+    el("table", { id: "offers-by-channel" }, el("thead", {}, el("tr", {}, ...["Offer made by", "Offered", "Accepted", "Conversion", "NPS of those chats"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, report.channels.map((c) => el("tr", {}, el("td", {}, c.channel === "rep" ? "a rep" : "the assistant"),
+        el("td", {}, c.offered), el("td", {}, c.accepted),
+        el("td", {}, c.conversion === null ? "–" : (c.conversion * 100).toFixed(0) + "%"), el("td", {}, measure(c.scores.nps)))))),
     el("p", {}, el("strong", {}, "NPS with an offer: "), measure(report.with_offer.nps)),
     el("p", {}, el("strong", {}, "NPS without: "), measure(report.without_offer.nps)),
     el("p", {}, el("strong", {}, "NPS when the offer was declined: "), measure(report.offer_declined.nps)));
