@@ -137,12 +137,12 @@ def typed_choice(tracker: Tracker, slot: Text, opening_intent: Optional[Text] = 
     message; a reply naming none of the answers is left to the dialogue (it
     is a new question, answered before the form asks again).
     """
+    message = tracker.latest_message or {}
     asked = tracker.get_slot("requested_slot")
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    intent = (message.get("intent") or {}).get("name")
     opening = asked is None and opening_intent is not None and intent == opening_intent
     if asked != slot and not opening:
         return {}
-    message = tracker.latest_message or {}
     text = message.get("text") or ""
     if text.startswith("/") or any(e.get("entity") == slot for e in message.get("entities") or []):
         return {}

@@ -147,6 +147,10 @@ class ActionCancellationFee(CustomerAction):
         return []
 
 
+def _says_stop(text: str) -> bool:
+    return re.sub(r"[^a-z ]", "", text.lower()).strip() in STOP_WORDS
+
+
 # Replies taken as the answer to "what's the new address?" even without a
 # postcode (then the customer is asked for the full address). Any other
 # request is answered first and the question asked again: "where is my
@@ -164,15 +168,13 @@ class ValidateAddressForm(IdentitySlots, FormValidationAction):
             return {}
         text = str((tracker.latest_message or {}).get("text") or "")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        said = re.sub(r"[^a-z ]", "", text.lower()).strip()
-        if intent in ADDRESS_REPLIES or said in STOP_WORDS or parse_address(text) is not None:
+        if intent in ADDRESS_REPLIES or _says_stop(text) or parse_address(text) is not None:
             return {"new_address": text}
         return {}
 
     def validate_new_address(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        said = re.sub(r"[^a-z ]", "", str(value or "").lower()).strip()
-        if intent in ("deny", "human_handoff") or said in STOP_WORDS:
+        if intent in ("deny", "human_handoff") or _says_stop(str(value or "")):
             return {"new_address": KEEP_ADDRESS}
         parsed = parse_address(str(value or ""))
         if parsed is None:

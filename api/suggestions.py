@@ -24,7 +24,7 @@ from api.feedback import ScoreGroupOut, score_group_out
 from assistant.handoff import latest_handoff
 from assistant.models import OfferEvent, RepSuggestion, StaffUser
 from assistant.offers.log import accept_offer, decline_offer, record_suggestion_use
-from assistant.offers.report import offer_report
+from assistant.offers.report import Outcomes, offer_report
 from assistant.offers.suggestions import RepSuggestions, offer_made_by_rep, suggestions_for
 from assistant.transcripts import conversation_state
 
@@ -225,28 +225,30 @@ def _is_supervisor(user: StaffUser) -> bool:
     return user.role == "supervisor"
 
 
-class AddOnOutcomeOut(BaseModel):
+class OutcomesOut(BaseModel):
+    offered: int
+    accepted: int
+    declined: int
+    ignored: int
+    waiting: int
+    conversion: Optional[float] = Field(None, description="accepted / answered (accepted + declined + ignored)")
+    monthly_revenue_cents: int
+
+
+class AddOnOutcomeOut(OutcomesOut):
     code: str
     name: str
-    offered: int
-    accepted: int
-    declined: int
-    ignored: int
-    waiting: int
-    conversion: Optional[float] = Field(None, description="accepted / answered (accepted + declined + ignored)")
-    monthly_revenue_cents: int
 
 
-class ChannelOutcomeOut(BaseModel):
+class ChannelOutcomeOut(OutcomesOut):
     channel: str = Field(..., description="chat (the assistant made the offer) or rep (a rep did)")
-    offered: int
-    accepted: int
-    declined: int
-    ignored: int
-    waiting: int
-    conversion: Optional[float] = Field(None, description="accepted / answered (accepted + declined + ignored)")
-    monthly_revenue_cents: int
     scores: ScoreGroupOut = Field(..., description="post-chat feedback of the conversations with such an offer")
+
+
+def _outcomes_out(outcome: Outcomes) -> dict:
+    """The counts of an add-on's or a channel's offers, conversion rounded for display."""
+    counts = {k: getattr(outcome, k) for k in OutcomesOut.__fields__ if k != "conversion"}
+    return dict(counts, conversion=None if outcome.conversion is None else round(outcome.conversion, 4))
 
 
 class PromptUseOut(BaseModel):
@@ -281,19 +283,9 @@ def get_offer_report(
         raise HTTPException(status_code=422, detail="'from' is after 'to': no day can be in that range.")
     report = offer_report(session, date_from, date_to)
     return OfferReportOut(
-        addons=[
-            AddOnOutcomeOut(
-                **{k: getattr(a, k) for k in AddOnOutcomeOut.__fields__ if k != "conversion"},
-                conversion=None if a.conversion is None else round(a.conversion, 4),
-            )
-            for a in report.addons
-        ],
+        addons=[AddOnOutcomeOut(**_outcomes_out(a), code=a.code, name=a.name) for a in report.addons],
         channels=[
-            ChannelOutcomeOut(
-                **{k: getattr(c, k) for k in ChannelOutcomeOut.__fields__ if k not in ("conversion", "scores")},
-                conversion=None if c.conversion is None else round(c.conversion, 4),
-                scores=score_group_out(c.scores),
-            )
+            ChannelOutcomeOut(**_outcomes_out(c), channel=c.channel, scores=score_group_out(c.scores))
             for c in report.channels
         ],
         with_offer=score_group_out(report.with_offer),

@@ -62,6 +62,14 @@ def business_dir() -> Path:
     return Path(os.environ.get("BUSINESS_DIR") or DEFAULT_DIR)
 
 
+def key_line(lines: List[str], key: str, after: int = 0, nested: bool = False) -> Any:
+    """The 1-based line where `key:` is written (from line `after` on), or "?"."""
+    for number, row in enumerate(lines[after:], start=after + 1):
+        if (row.strip() if nested else row).startswith(f"{key}:"):
+            return number
+    return "?"
+
+
 def _read(path: Path) -> Any:
     if not path.exists():
         raise BusinessDataError(f"{path}: file not found")
@@ -390,7 +398,7 @@ def parse_faq(path: Path, policies: Policies) -> Faq:
     for key, template in raw.items():
         if key == LINE:
             continue
-        line = next((i + 1 for i, row in enumerate(text) if row.startswith(f"{key}:")), "?")
+        line = key_line(text, key)
         if not isinstance(template, str):
             raise BusinessDataError(f"{path}:{line}: the answer to '{key}' should be text")
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
@@ -449,7 +457,7 @@ def parse_rep_questions(path: Path) -> Dict[str, str]:
     for key, template in raw.items():
         if key == LINE:
             continue
-        line = next((i + 1 for i, row in enumerate(text) if row.startswith(f"{key}:")), "?")
+        line = key_line(text, key)
         if key not in QUESTION_BASES:
             raise BusinessDataError(f"{path}:{line}: unknown record kind '{key}' (known: {', '.join(QUESTION_BASES)})")
         if not isinstance(template, str):

@@ -12,15 +12,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
-from assistant.business import LINE, BusinessDataError, _read, business_dir
+from assistant.business import LINE, BusinessDataError, _read, business_dir, key_line
 
 Phrases = Dict[str, Dict[str, Tuple[str, ...]]]  # slot -> answer -> phrases
-
-
-def _line_of(text: List[str], key: str, after: int = 0) -> int | str:
-    return next((i + 1 for i, row in enumerate(text) if i >= after and row.strip().startswith(f"{key}:")), "?")
 
 
 def parse_typed_answers(path: Path) -> Phrases:
@@ -32,7 +28,7 @@ def parse_typed_answers(path: Path) -> Phrases:
     for slot, answers in raw.items():
         if slot == LINE:
             continue
-        slot_line = _line_of(text, slot)
+        slot_line = key_line(text, slot)
         if not isinstance(answers, dict):
             raise BusinessDataError(f"{path}:{slot_line}: '{slot}' should list answers, each with phrases")
         seen: Dict[str, str] = {}
@@ -40,7 +36,7 @@ def parse_typed_answers(path: Path) -> Phrases:
         for answer, phrases in answers.items():
             if answer == LINE:
                 continue
-            line = _line_of(text, answer, after=slot_line if isinstance(slot_line, int) else 0)
+            line = key_line(text, answer, after=slot_line if isinstance(slot_line, int) else 0, nested=True)
             if (
                 not isinstance(phrases, list)
                 or not phrases
@@ -65,12 +61,12 @@ def load_typed_answers() -> Phrases:
     return _load(str(business_dir()))
 
 
-def read_choice(slot: str, reply: str, phrases: Optional[Phrases] = None) -> Optional[str]:
+def read_choice(slot: str, reply: str) -> Optional[str]:
     """The answer the reply names for this question, or None.
 
     The phrase found earliest in the reply wins; at the same place, the longer one.
     """
-    table = (phrases or load_typed_answers()).get(slot, {})
+    table = load_typed_answers().get(slot, {})
     text = " ".join(reply.lower().replace("’", "'").split())
     best: Optional[Tuple[int, int, str]] = None
     for answer, answer_phrases in table.items():

@@ -65,6 +65,14 @@ def say(page, text: str) -> None:
     page.press("#message", "Enter")
 
 
+def customer_asks_for_a_person(page, email: str, postcode: str, text: str) -> str:
+    """Signs in, asks for a person, waits to be queued; the conversation id."""
+    customer_signs_in(page, email, postcode)
+    say(page, text)
+    page.wait_for_selector(".msg.bot:has-text('queue')")
+    return page.evaluate("JSON.parse(localStorage['northwind-chat']).sessionId")
+
+
 def staff_signs_in(page, username: str, password: str, target: str) -> None:
     page.goto(SITE + target)
     assert page.url.startswith(SITE + "/signin")
@@ -103,10 +111,7 @@ def test_lost_connection_shows_and_the_widget_reconnects(new_page):
 
 def test_rep_sees_a_handoff_sends_a_suggested_question_and_the_customer_sees_it(new_page):
     customer = new_page()
-    customer_signs_in(customer, "sam.patel@example.com", "M14 5RT")
-    say(customer, "I want to talk to a human")
-    customer.wait_for_selector(".msg.bot:has-text('queue')")
-    conversation = customer.evaluate("JSON.parse(localStorage['northwind-chat']).sessionId")
+    conversation = customer_asks_for_a_person(customer, "sam.patel@example.com", "M14 5RT", "I want to talk to a human")
 
     rep = new_page()
     staff_signs_in(rep, "priya", "priya-demo", "/console")
@@ -136,10 +141,9 @@ def test_rep_sees_a_handoff_sends_a_suggested_question_and_the_customer_sees_it(
 
 def test_rep_sends_the_suggested_offer_and_records_the_customers_yes(new_page):
     customer = new_page()
-    customer_signs_in(customer, "mia.wong@example.com", "BS1 5TR")
-    say(customer, "can I speak to a person please")
-    customer.wait_for_selector(".msg.bot:has-text('queue')")
-    conversation = customer.evaluate("JSON.parse(localStorage['northwind-chat']).sessionId")
+    conversation = customer_asks_for_a_person(
+        customer, "mia.wong@example.com", "BS1 5TR", "can I speak to a person please"
+    )
 
     rep = new_page()
     staff_signs_in(rep, "priya", "priya-demo", "/console")

@@ -93,7 +93,12 @@ def _outcomes(session: Session, key, window: list) -> List[tuple]:
         (
             value,
             Outcomes(
-                int(total), int(accepted or 0), int(declined or 0), int(ignored or 0), int(shown or 0), int(money or 0)
+                offered=int(total),
+                accepted=int(accepted or 0),
+                declined=int(declined or 0),
+                ignored=int(ignored or 0),
+                waiting=int(shown or 0),
+                monthly_revenue_cents=int(money or 0),
             ),
         )
         for value, total, shown, accepted, declined, ignored, money in rows
