@@ -203,6 +203,15 @@ def test_faq_answers_come_from_the_policies(chat):
     assert "30 days" in reply
 
 
+@pytest.mark.parametrize(
+    "message", ["would you send a parcel to Hungary", "shipments to Finland please", "do you deliver to Krakow?"]
+)
+def test_a_delivery_question_about_a_place_no_example_names_gets_the_shipping_options(chat, message):
+    # The places are only in the lookup table (data/nlu/places.yml), never in an example.
+    reply = chat.text(new_sender(), message, "C00001")
+    assert "Standard delivery" in reply and "Next-day delivery" in reply
+
+
 def test_password_help_names_the_masked_email(chat):
     reply = chat.text(new_sender(), "I forgot my password", "C00001")
     assert "j*******@example.com" in reply and "https://" in reply

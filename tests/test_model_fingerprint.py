@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from scripts.model import ROOT, fingerprint
@@ -30,7 +31,7 @@ def test_training_data_and_config_changes_do(tmp_path):
     after_data = fingerprint(root)
     assert after_data != before
     config = root / "config.yml"
-    config.write_text(config.read_text().replace("epochs: 60", "epochs: 61"))
+    config.write_text(re.sub(r"epochs: (\d+)", lambda m: f"epochs: {int(m[1]) + 1}", config.read_text(), count=1))
     assert fingerprint(root) != after_data
     (root / "data" / "extra.yml").write_text('version: "3.1"\n')
     assert fingerprint(root) not in (before, after_data)
