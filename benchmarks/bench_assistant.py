@@ -8,8 +8,6 @@ own ports and a throw-away copy of the demo database, so it can run beside
 from __future__ import annotations
 
 import json
-import os
-import platform
 import shutil
 import statistics
 import tempfile
@@ -21,6 +19,7 @@ import httpx
 
 from assistant import db
 from assistant.demo_data import prepare_database
+from benchmarks import machine
 from scripts.model import ROOT, train, train_if_changed
 from scripts.services import build_services, start_all, stop_all
 
@@ -60,7 +59,7 @@ def time_training() -> float:
 
 
 def main() -> None:
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}"}
+    results = {"machine": machine()}
     print(f"machine: {results['machine']}")
     print("training a throw-away model from scratch (timing only) ...", flush=True)
     results["training_s"] = round(time_training(), 1)

@@ -59,6 +59,7 @@ from sqlalchemy.engine import make_url
 from assistant.db import make_engine
 from assistant.identity import mint_survey_token
 from assistant.preflight import check_database, check_redis
+from benchmarks import machine
 from scripts.cluster import Ports, build_cluster
 from scripts.ensure_database import ensure_database
 from scripts.model import ROOT, train_if_changed
@@ -433,7 +434,7 @@ def main(argv=None) -> int:
     failures: List[str] = []
     try:
         asyncio.run(drive(Run("warm-up", 4), 8))  # both replicas build their TensorFlow graphs
-        print(f"\n{os.cpu_count()} cores; {args.seconds:.0f} s per level\n{HEADER}", flush=True)
+        print(f"\n{machine()}; {args.seconds:.0f} s per level\n{HEADER}", flush=True)
         runs: List[Run] = []
         for level in levels:
             before = cpu_seconds(services)

@@ -13,6 +13,7 @@ of silence.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -141,14 +142,30 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
     return handle
 
 
+def settle_long_lived_objects() -> None:
+    """Hide what is loaded by now (the model, Rasa, TensorFlow) from the garbage collector.
+
+    A full collection walks every live object: with the model loaded, that
+    paused the Rasa server for 250-320 ms, a few times in every hundred
+    messages, and was the slowest reply of a long conversation. Frozen, those
+    objects are never walked again (they live as long as the process anyway).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+        logger.info("%d long-lived objects moved out of the garbage collector's walks", gc.get_freeze_count())
+
+
 def strict_tracker_store(blueprint):
-    """Once the model is loaded: tracker store errors fail messages (refuse_silent_fallback)
-    and a retried message is answered once (answer_retries_once)."""
+    """Once the model is loaded (Rasa loads it before the server starts): tracker store
+    errors fail messages (refuse_silent_fallback), a retried message is answered once
+    (answer_retries_once), and the loaded objects leave the collector's walks."""
 
     async def adjust_agent(app, _loop) -> None:
         agent = getattr(app.ctx, "agent", None)
         refuse_silent_fallback(agent)
         answer_retries_once(agent)
+        settle_long_lived_objects()
 
     blueprint.listener("after_server_start")(adjust_agent)
     return blueprint
