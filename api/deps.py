@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -115,22 +117,47 @@ async def supervisor(user: StaffUser = Depends(_staff)) -> StaffUser:
 
 
 _SQLITE_WRITES = threading.Lock()
+_WRITER_FILES: Dict[str, int] = {}
+
+
+def _writers_file(session: Session) -> Optional[int]:
+    """An open lock file beside this SQLite database (None in memory)."""
+    database = session.get_bind().url.database
+    if not database or database == ":memory:":
+        return None
+    with _SQLITE_WRITES_FILES:
+        if database not in _WRITER_FILES:
+            _WRITER_FILES[database] = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        return _WRITER_FILES[database]
+
+
+_SQLITE_WRITES_FILES = threading.Lock()
 
 
 @contextmanager
 def sqlite_write_lock(session: Session) -> Iterator[None]:
-    """One writer at a time in this process on SQLite.
+    """One writer at a time on SQLite, in this process and across the workers.
 
     SQLite allows one writer; threads that race for it wait on each other's
     locks and some fail with "database is locked". Queuing them here is
-    faster and loses nothing. PostgreSQL needs no such queue. Hold it from
+    faster and loses nothing. Between processes (the sidecar's workers) the
+    queue is a lock on a file beside the database: SQLite's own busy wait
+    sleeps 1, 2, 5, 10 ms… between tries, while a waiter on the file lock is
+    woken the moment it is free. PostgreSQL needs no such queue. Hold it from
     the first write to the commit.
     """
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
     with _SQLITE_WRITES:
-        yield
+        writers = _writers_file(session)
+        if writers is not None:
+            fcntl.flock(writers, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if writers is not None:
+                fcntl.flock(writers, fcntl.LOCK_UN)
 
 
 RepDep = Annotated[StaffUser, Depends(rep_or_supervisor)]

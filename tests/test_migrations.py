@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, table, text
+from sqlalchemy import event, inspect, select, table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from assistant import migrate
+from assistant.cx.feedback import scores
 from assistant.db import make_engine
 from assistant.models import Base
 from scripts.ensure_database import ensure_database
@@ -144,7 +146,7 @@ def test_make_migrate_upgrades_the_database_named_by_database_url(engine):
         cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "0001_release_1 -> 0002_offers_and_prompts" in done.stdout
+    assert f"0001_release_1 -> {migrate.head()}" in done.stdout
     assert migrate.current(engine) == migrate.head()
 
 
@@ -155,3 +157,21 @@ def test_tables_from_somewhere_else_are_refused_not_guessed(engine):
         migrate.upgrade(engine)
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == {"feedback"}
+
+
+@pytest.mark.parametrize("group", ["rep", "topic", "channel"])
+def test_scores_by_rep_topic_or_channel_are_read_from_an_index_alone(engine, group):
+    """The upgraded schema's covering indexes serve the grouped scores (SQLite's plan)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the query plan checked is SQLite's")
+    load_release(engine, "release1")
+    migrate.upgrade(engine)
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append((args[2], args[3])))
+    with Session(engine) as session:
+        scores(session, group)
+    statement, parameters = next((sql, params) for sql, params in seen if "GROUP BY" in sql)
+    with engine.connect() as connection:
+        plan = " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    column = {"rep": "rep_id"}.get(group, group)
+    assert f"USING COVERING INDEX ix_feedback_{column}_scores" in plan, plan
