@@ -247,3 +247,24 @@ def test_nul_characters_are_a_clear_4xx_on_every_database(api):
         assert "NUL" in response.json()["detail"]
     posted = api.post("/api/feedback", json=survey(comment="bad\u0000byte"))
     assert posted.status_code in (201, 422)
+
+
+def test_the_same_survey_sent_many_times_at_once_is_stored_once(sidecar_url, session):
+    """Clients retry: concurrent copies give one 201, the rest 200 with the same id, one row."""
+    import asyncio
+
+    import httpx
+
+    body = survey(nps=3, comment="sent from a flaky connection")
+
+    async def send_all():
+        async with httpx.AsyncClient(base_url=sidecar_url, timeout=30) as client:
+            return await asyncio.gather(*(client.post("/api/feedback", json=body) for _ in range(12)))
+
+    responses = asyncio.run(send_all())
+    assert sorted(r.status_code for r in responses) == [200] * 11 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    rows = session.execute(select(Feedback).where(Feedback.conversation_id == body["conversation_id"])).all()
+    assert len(rows) == 1
+    follow_ups = session.execute(select(FollowUp).where(FollowUp.feedback_id == rows[0][0].id)).all()
+    assert len(follow_ups) == 1
