@@ -121,17 +121,13 @@ _WRITER_FILES: Dict[str, int] = {}
 
 
 def _writers_file(session: Session) -> Optional[int]:
-    """An open lock file beside this SQLite database (None in memory)."""
+    """An open lock file beside this SQLite database (None in memory). Called under _SQLITE_WRITES."""
     database = session.get_bind().url.database
     if not database or database == ":memory:":
         return None
-    with _SQLITE_WRITES_FILES:
-        if database not in _WRITER_FILES:
-            _WRITER_FILES[database] = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        return _WRITER_FILES[database]
-
-
-_SQLITE_WRITES_FILES = threading.Lock()
+    if database not in _WRITER_FILES:
+        _WRITER_FILES[database] = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    return _WRITER_FILES[database]
 
 
 @contextmanager

@@ -13,7 +13,6 @@ of silence.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from socketio import AsyncRedisManager
 
 from assistant.db import redis_url
 from assistant.identity import InvalidToken, configured_secret, signing_secret, verify_customer_token
+from assistant.long_lived import settle_long_lived_objects
 from connectors import action_validation
 from connectors.tracker_store import answer_retries_once, client_message_id, refuse_silent_fallback
 
@@ -140,20 +140,6 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
             await counting.inner.send_text_message(reply_to, SOMETHING_WENT_WRONG)
 
     return handle
-
-
-def settle_long_lived_objects() -> None:
-    """Hide what is loaded by now (the model, Rasa, TensorFlow) from the garbage collector.
-
-    A full collection walks every live object: with the model loaded, that
-    paused the Rasa server for 250-320 ms, a few times in every hundred
-    messages, and was the slowest reply of a long conversation. Frozen, those
-    objects are never walked again (they live as long as the process anyway).
-    """
-    if gc.get_freeze_count() == 0:
-        gc.collect()
-        gc.freeze()
-        logger.info("%d long-lived objects moved out of the garbage collector's walks", gc.get_freeze_count())
 
 
 def strict_tracker_store(blueprint):
