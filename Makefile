@@ -11,16 +11,18 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup venv db migrate model web browser nginx run run-cluster test test-postgres load bench bench-feedback bench-offers bench-offers-telco bench-offers-telco-extended bench-nps-value bench-nlu bench-nlu-pipelines clean
+.PHONY: help setup venv db migrate model web browser nginx run run-cluster test test-dated test-postgres load bench bench-conversations bench-feedback bench-offers bench-offers-telco bench-offers-telco-extended bench-nps-value bench-nlu bench-nlu-pipelines clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa (5005), actions (5055), sidecar (8000)"
 	@echo "make run-cluster - N Rasa replicas (2), M action servers (2), sidecar, nginx on :8080; PostgreSQL + Redis"
 	@echo "make test   - set up, train if needed, run the test suite"
+	@echo "make test-dated - the fast part of the suite as of a day months away (ASSISTANT_TODAY)"
 	@echo "make migrate - upgrade the database (DATABASE_URL) in place to this release"
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
 	@echo "make load   - customers at 1/8/32/64 at once through nginx, a replica killed, PostgreSQL restarted"
 	@echo "make bench  - latency, memory, start-up and training figures for this machine"
+	@echo "make bench-conversations - the multi-turn conversation set: turns right by kind, latency"
 	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
 	@echo "make bench-offers - suggestion latency in process, and suggestions endpoint throughput"
 	@echo "make bench-offers-telco - offer ranking hit@1/hit@3/MRR on the Telco sample (5-fold)"
@@ -91,6 +93,12 @@ run-cluster: venv model web nginx
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The fast part of the suite (no trained model, no servers) as of a day months
+# away: a test that depends on the calendar fails the day it is written.
+TEST_DATED_TODAY ?= $(shell date -u -d '+137 days' +%F)
+test-dated: venv
+	ASSISTANT_TODAY=$(TEST_DATED_TODAY) $(PY) -m pytest -m "not servers" $(PYTEST_ARGS)
+
 # The same suite with PostgreSQL for the application data and the tracker store.
 TEST_PG_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_test
 test-postgres: setup browser nginx
@@ -104,6 +112,10 @@ load: venv model nginx
 
 bench: setup
 	$(PY) -m benchmarks.bench_assistant
+
+# The project's multi-turn conversation set, by kind of turn (benchmarks/conversations.yml).
+bench-conversations: setup
+	$(PY) -m benchmarks.bench_conversations
 
 bench-feedback: setup
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "could not install wrk (Debian package): the wrk figure is skipped"

@@ -19,13 +19,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from assistant.consent import Consent, read_consent
 from assistant.customers import get_customer
 from assistant.db import session_scope
 from assistant.models import Customer
+from assistant.offers.chat import asks_about_offer
 from assistant.offers.log import ignore_pending_offers
+from assistant.requests import other_requests
 from assistant.typed_answers import read_choice
 
 logger = logging.getLogger(__name__)
+
+# The actions that ask about, make or undo a change (actions/changes.py).
+CHANGE_ACTIONS = ("action_ask_change", "action_answer_change", "action_undo_change")
 
 
 def metadata_customer_id(tracker: Tracker) -> Optional[str]:
@@ -64,18 +70,58 @@ class CustomerAction(Action, metaclass=ABCMeta):
         try:
             with session_scope() as session:
                 events: List[Dict[Text, Any]] = []
-                if tracker.get_slot("offer_id"):
+                if tracker.get_slot("offer_id") and self.name() != "action_thank":
+                    text = (tracker.latest_message or {}).get("text")
+                    if read_consent(text) is not Consent.NEITHER or asks_about_offer(text):
+                        # "no thanks" or "how much?" landing here is still the answer to the offer
+                        return [FollowupAction("action_answer_offer")]
                     # The customer moved on without answering the offer: it counts as ignored.
                     ignore_pending_offers(session, tracker.sender_id)
                     events.append(SlotSet("offer_id", None))
+                if tracker.get_slot("pending_change") and self.name() not in CHANGE_ACTIONS:
+                    follow = self._settle_pending_change(dispatcher, tracker, events)
+                    if follow:
+                        return events + [FollowupAction(follow)]
                 customer = self._resolve_customer(session, tracker, events)
                 if customer is None and self.requires_identity:
                     return events + self.ask_identity(dispatcher)
-                return events + list(self.answer(dispatcher, tracker, domain, session, customer) or [])
+                if tracker.get_slot("form_stopped") and self.name() in FORM_SUBMITS:
+                    # "stop" inside the form: it ended with nothing to do
+                    dispatcher.utter_message(response="utter_form_stopped")
+                    return (
+                        events + [SlotSet("form_stopped", None)] + [SlotSet(s, None) for s in FORM_SUBMITS[self.name()]]
+                    )
+                if self.name() not in CHANGE_ACTIONS and asked_again(tracker, self.name()):
+                    from actions.support import repair
+
+                    repair(dispatcher, tracker)  # the same question again: never the same answer twice
+                    return events
+                answered = list(self.answer(dispatcher, tracker, domain, session, customer) or [])
+                return events + answered + after_answer(dispatcher, tracker, self.name(), answered)
         except SQLAlchemyError:
             logger.exception("database error in %s", self.name())
             dispatcher.utter_message(response="utter_systems_unavailable")
             return []
+
+    def _settle_pending_change(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, events: List[Dict[Text, Any]]
+    ) -> Optional[Text]:
+        """A change was asked about and the customer said something the NLU sent here.
+
+        A plain yes to that question is still that yes ("yes please refund it"
+        read as a new refund request): `action_answer_change` answers it.
+        Anything else moves on, and the change is dropped, saying so.
+        """
+        from actions.changes import pending_answered_now
+
+        answered = pending_answered_now(tracker)
+        if answered is not None and read_consent((tracker.latest_message or {}).get("text")) is Consent.YES:
+            return "action_answer_change"
+        events.append(SlotSet("pending_change", None))
+        tracker.slots["pending_change"] = None
+        if answered is not None:
+            dispatcher.utter_message(response="utter_change_left")
+        return None
 
     def ask_identity(self, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
         """Ask who they are, then come back to this action (see action_resume_request)."""
@@ -105,6 +151,64 @@ class CustomerAction(Action, metaclass=ABCMeta):
         customer: Optional[Customer],
     ) -> List[Dict[Text, Any]]:
         """Answer for `customer` (None only when `requires_identity` is False)."""
+
+
+# The actions that run when a form ends, and the slots each form fills.
+FORM_SUBMITS = {
+    "action_change_plan": ("plan", "confirm_plan_change"),
+    "action_cancel_subscription": ("cancel_reason", "keep_with_offer"),
+    "action_finish_troubleshooting": ("tech_issue", "router_restarted", "problem_solved"),
+    "action_change_address": ("new_address",),
+    "action_resume_request": (),
+}
+
+
+def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Text, answered: List) -> List:
+    """What follows an answer: the way back into a form it interrupted, or the next request of the message."""
+    if any(e.get("event") == "followup" for e in answered):
+        return []
+    back = lead_back_into_form(dispatcher, tracker, action)
+    if back:
+        return []
+    from actions.routing import handling_action
+
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    text = message.get("text") or ""
+    # The message's requests in the order asked: the NLU's own first when it named a job.
+    asked = other_requests(text, None) if handling_action(intent) == "action_rephrase_or_handoff" else []
+    if not asked:
+        asked = [intent] + other_requests(text, intent)
+    chain = [handling_action(request) for request in asked]
+    if action in chain and chain.index(action) + 1 < len(chain):
+        follow = chain[chain.index(action) + 1]
+        return [FollowupAction(follow)] if follow and follow != action else []
+    return []
+
+
+def lead_back_into_form(dispatcher: CollectingDispatcher, tracker: Tracker, action: Text) -> bool:
+    """A question answered in the middle of a form: a short lead-in before the form asks again."""
+    form = tracker.active_loop_name
+    if not form or action.startswith("action_ask_") or action in CHANGE_ACTIONS or action.startswith("validate_"):
+        return False
+    dispatcher.utter_message(response=f"utter_back_to_{form}")
+    return True
+
+
+def asked_again(tracker: Tracker, action: Text) -> bool:
+    """The same message as the customer's last one, answered by this same action last time."""
+    texts, last_action, answered = [], None, False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            texts.append(" ".join(str(event.get("text") or "").lower().split()).strip(" ?!."))
+            if len(texts) == 2:
+                break
+        elif kind == "bot" and len(texts) == 1:
+            answered = True  # the first time got an answer (not a failure the channel apologised for)
+        elif kind == "action" and len(texts) == 1 and last_action is None and event.get("name") != "action_listen":
+            last_action = event.get("name")
+    return len(texts) == 2 and bool(texts[0]) and texts[0] == texts[1] and last_action == action and answered
 
 
 def customer_action(name: Text) -> Optional[CustomerAction]:

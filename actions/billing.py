@@ -7,7 +7,7 @@ from typing import Text
 from actions.base import CustomerAction
 from actions.offers import offer_after_answer
 from assistant.billing import explain_latest_bill, payment_situation
-from assistant.dates import say_date
+from assistant.dates import on_date
 from assistant.money import format_money
 
 PAYMENT_ADVICE = {
@@ -39,7 +39,7 @@ def _change_text(change) -> str:
 
 def _due_text(bill) -> str:
     if bill.status in ("due", "overdue"):
-        return f"It {'was' if bill.status == 'overdue' else 'is'} due on {say_date(bill.due_on)}."
+        return f"It {'was' if bill.status == 'overdue' else 'is'} due {on_date(bill.due_on)}."
     return "It's paid."
 
 
@@ -105,7 +105,7 @@ class ActionCheckPaymentProblem(CustomerAction):
                 response="utter_payment_failed",
                 amount=format_money(failed.amount_cents),
                 bill_number=failed.bill_number or "your account",
-                date=say_date(failed.attempted_at),
+                date=on_date(failed.attempted_at),
                 failure_reason=failed.failure_reason or "the payment was declined",
                 advice=PAYMENT_ADVICE.get((failed.failure_reason or "").lower(), ""),
             )
@@ -116,7 +116,7 @@ class ActionCheckPaymentProblem(CustomerAction):
                 response="utter_payment_overdue",
                 bill_number=bill.number,
                 amount=format_money(bill.total_cents),
-                date=say_date(bill.due_on),
+                date=on_date(bill.due_on),
             )
             return []
         dispatcher.utter_message(response="utter_payment_no_problem", bill_text="")

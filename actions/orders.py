@@ -7,35 +7,105 @@ from typing import Text
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
+from actions.changes import propose
 from actions.offers import offer_after_answer
+from assistant import clock
+from assistant.changes import describe_reports, open_problem_ticket
+from assistant.focus import OrderCandidate, resolve_order
 from assistant.orders import (
+    NO_DELIVERY_TO_REPORT,
+    classify_delivery_issue,
     describe_status,
     find_order,
+    is_late,
+    items_summary,
     latest_open_order,
     normalise_order_number,
-    report_delivery_issue,
+    recent_orders,
 )
 
+# Intents whose question can be asked again for the order the customer picks.
+ORDER_INTENTS = ("track_order", "delivery_problem", "request_refund", "cancel_order", "refund_status")
 # Order statuses where "where is it?" is fully answered by telling the customer.
 ANSWERED_STATUSES = ("processing", "shipped", "out_for_delivery", "delivered")
 
 
 def order_in_question(dispatcher, tracker, session, customer, open_first: bool = False):
-    """The order the customer means (latest if no number), or None after saying why.
+    """The order the customer means, or None after saying why (or asking which).
 
-    With `open_first`, "my order" without a number means the latest one still
-    on its way, if there is one. Only the customer's own orders are found:
-    another customer's number gets "I can't find order ... on your account".
+    An order number said outright wins; otherwise the words resolve against
+    the conversation's focus (`assistant.focus`): "my laptop", "the other
+    one", "the second order", "it". Several orders fitting and nothing
+    picking one: the customer is asked which, with a button naming each.
+    Only the customer's own orders are found: another customer's number gets
+    "I can't find order ... on your account".
     """
     asked = normalise_order_number(tracker.get_slot("order_number"))
-    order = latest_open_order(session, customer.id) if open_first and not asked else None
-    order = order or find_order(session, customer.id, asked)
-    if order is None:
-        if asked:
+    if asked:
+        order = find_order(session, customer.id, asked)
+        if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_number=asked)
-        else:
-            dispatcher.utter_message(response="utter_no_orders")
-    return order
+        return order
+    orders = recent_orders(session, customer.id, limit=10)
+    if not orders:
+        dispatcher.utter_message(response="utter_no_orders")
+        return None
+    text = (tracker.latest_message or {}).get("text") or ""
+    resolution = resolve_order(text, [candidate(o) for o in orders], focus=tracker.get_slot("focus_order"))
+    by_number = {o.number: o for o in orders}
+    if resolution.how == "ambiguous":
+        ask_which_order(dispatcher, tracker, [by_number[n] for n in resolution.options])
+        return None
+    if resolution.how == "unknown_item":
+        dispatcher.utter_message(
+            response="utter_no_order_with_item", item=resolution.item.replace("_", " "), orders=listing(orders[:3])
+        )
+        return None
+    if resolution.how == "default" and open_first:
+        return latest_open_order(session, customer.id) or by_number[resolution.number]
+    return by_number.get(resolution.number)
+
+
+def candidate(order) -> OrderCandidate:
+    return OrderCandidate(
+        number=order.number,
+        placed_at=order.placed_at,
+        status=order.status,
+        items=tuple(item.product.name for item in order.items),
+        categories=tuple(item.product.category for item in order.items),
+    )
+
+
+def listing(orders) -> str:
+    return "; ".join(f"{o.number} ({items_summary(o)})" for o in orders)
+
+
+def ask_which_order(dispatcher, tracker, orders) -> None:
+    """Several orders fit: a button per order, naming it, that asks the same question again for it."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    intent = intent if intent in ORDER_INTENTS else "track_order"
+    buttons = [
+        {
+            "title": f"{o.number}: {items_summary(o)} ({o.placed_at:%d %B})",
+            "payload": f'/{intent}{{"order_number": "{o.number}"}}',
+        }
+        for o in orders
+    ]
+    dispatcher.utter_message(response="utter_which_order", buttons=buttons)
+
+
+def focus_on(order) -> list:
+    """The order is now what the conversation is about."""
+    return [SlotSet("focus_order", order.number)] if order is not None else []
+
+
+# What the team will do about each kind of delivery problem, said before asking.
+PROBLEM_WORDS = {
+    "late": "a late delivery",
+    "missing": "a missing delivery",
+    "damaged": "a damaged delivery",
+    "wrong_item": "a wrong item",
+}
 
 
 class ActionCheckOrderStatus(CustomerAction):
@@ -46,11 +116,32 @@ class ActionCheckOrderStatus(CustomerAction):
         order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
             return [SlotSet("order_number", None)]
+        events = [SlotSet("order_number", None)] + focus_on(order)
+        if is_late(order):
+            # A late order is a problem to act on, not only to describe: offer to chase it.
+            return events + propose_delivery_report(dispatcher, tracker, session, customer, order, "late")
         dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
-        events = [SlotSet("order_number", None)]
         if order.status in ANSWERED_STATUSES:  # a late or lost order is a problem, not a moment to sell
             events += offer_after_answer(tracker, session, customer)
         return events
+
+
+def propose_delivery_report(dispatcher, tracker, session, customer, order, issue: str):
+    """Ask before opening (or adding to) the ticket about this order's delivery."""
+    facts = {
+        "status_sentence": describe_status(order),
+        "order_number": order.number,
+        "problem": PROBLEM_WORDS[issue],
+        "carrier": order.carrier or "the carrier",
+    }
+    params = {"order_number": order.number, "details": f"Customer said: {request_text(tracker)[:1000]}"}
+    existing = open_problem_ticket(session, customer.id, "delivery", order.number)
+    if existing is not None:
+        params["ticket_number"] = existing.number
+        reports = describe_reports(existing, status_sentence=facts["status_sentence"])
+        kind = "ticket_escalation" if reports["escalate"] else "ticket_note"
+        return propose(tracker, kind, {**facts, **reports}, params)
+    return propose(tracker, "chase_order" if issue == "late" else "delivery_ticket", facts, params)
 
 
 class ActionReportDeliveryProblem(CustomerAction):
@@ -59,15 +150,12 @@ class ActionReportDeliveryProblem(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         order = order_in_question(dispatcher, tracker, session, customer)
+        events = [SlotSet("order_number", None)] + focus_on(order)
         if order is None:
-            return [SlotSet("order_number", None)]
-        issue = report_delivery_issue(
-            session, customer.id, order, request_text(tracker), conversation_id=tracker.sender_id
-        )
-        dispatcher.utter_message(
-            response="utter_delivery_problem_logged",
-            status_sentence=describe_status(order),
-            ticket_number=issue.ticket_number,
-            next_step=issue.next_step,
-        )
-        return [SlotSet("order_number", None)]
+            return events
+        if order.status in NO_DELIVERY_TO_REPORT:
+            # Nothing is on its way for a returned or cancelled order: say where it stands instead.
+            dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
+            return events
+        issue = classify_delivery_issue(request_text(tracker), order, clock.today())
+        return events + propose_delivery_report(dispatcher, tracker, session, customer, order, issue)

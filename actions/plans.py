@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.base import CustomerAction, typed_choice
+from actions.changes import propose
 from actions.offers import offer_after_answer
 from actions.session import IdentitySlots
+from assistant.business import load_policies
+from assistant.consent import Consent, read_consent
+from assistant.dates import say_date
 from assistant.db import session_scope
 from assistant.models import Plan
 from assistant.money import format_money
 from assistant.plans import (
     CANCEL_REASONS,
     accept_retention_offer,
-    cancel_main_plan,
     change_plan,
+    exit_costs,
     main_plan,
     plan_options,
+    read_plan_choice,
     retention_offer,
 )
 
 PLAN_FORM_SLOTS = ["plan", "confirm_plan_change"]
+CANCEL_IT = re.compile(
+    r"^\W*(?:please |just |ok |can you )*cancel (?:it|that|this|that one|this one)\b[\W\w]{0,12}$", re.I
+)
+WANTS_TO_CANCEL = re.compile(r"\b(?:cancel|leave|close|end|terminate|stop)\b(?! (?:that|this) (?:offer|instead))")
+
+
+def consent_slot(tracker: Tracker, value: Any) -> Optional[bool]:
+    """A yes/no slot filled from the NLU's affirm or deny, checked by the one consent reader.
+
+    A button (or a plain yes or no) fills it; "ok but how much is it?" does
+    not, and the question is asked again.
+    """
+    consent = read_consent((tracker.latest_message or {}).get("text"))
+    if consent is Consent.YES:
+        return True
+    if consent is Consent.NO:
+        return False
+    return None
+
+
 CANCEL_FORM_SLOTS = ["cancel_reason", "keep_with_offer"]
 
 
@@ -39,6 +65,31 @@ class ValidatePlanChangeForm(IdentitySlots, FormValidationAction):
                 return {"plan": None}
         return {"plan": code}
 
+    async def extract_plan(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        """ "The 900 one", "fibre 500", "the cheapest": the plan typed instead of pressing its button."""
+        if tracker.get_slot("requested_slot") != "plan":
+            return {}
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if text.startswith("/") or not tracker.get_slot("customer_id"):
+            return {}
+        with session_scope() as session:
+            current = main_plan(session, tracker.get_slot("customer_id"))
+            if current is None:
+                return {}
+            code = read_plan_choice(text, plan_options(session, current.plan))
+        return {"plan": code} if code else {}
+
+    async def extract_confirm_plan_change(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        """ "No, keep my plan" or "yes go ahead" typed: the answer, whatever intent the NLU read."""
+        if tracker.get_slot("requested_slot") != "confirm_plan_change":
+            return {}
+        answer = consent_slot(tracker, None)
+        return {} if answer is None else {"confirm_plan_change": answer}
+
+    def validate_confirm_plan_change(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        """Only a plain yes changes the plan; a question or anything else asks again."""
+        return {"confirm_plan_change": consent_slot(tracker, value)}
+
 
 class ActionAskPlan(CustomerAction):
     """Lists the plans the customer could move to, with their prices."""
@@ -51,12 +102,19 @@ class ActionAskPlan(CustomerAction):
         if current is None:
             dispatcher.utter_message(response="utter_plan_change_impossible", reason="I can't see an active plan")
             return []
+        options = plan_options(session, current.plan)
+        text = str((tracker.latest_message or {}).get("text") or "").lower()
+        if re.search(r"\b(?:faster|quicker|upgrade|more speed|better speed)\b", text) and current.plan.speed_mbps:
+            # "faster plans" lists only the faster ones, never the plan they are on
+            options = [p for p in options if (p.speed_mbps or 0) > current.plan.speed_mbps] or options
+        elif re.search(r"\b(?:cheaper|downgrade|less expensive|lower price|save money)\b", text):
+            options = [p for p in options if p.monthly_price_cents < current.monthly_price_cents] or options
         buttons = [
             {
                 "title": f"{plan.name} – {format_money(plan.monthly_price_cents)}/month",
                 "payload": f'/change_plan{{"plan": "{plan.code}"}}',
             }
-            for plan in plan_options(session, current.plan)
+            for plan in options
         ]
         dispatcher.utter_message(
             text=(
@@ -76,10 +134,14 @@ class ActionAskConfirmPlanChange(CustomerAction):
         target = session.get(Plan, tracker.get_slot("plan"))
         current = main_plan(session, customer.id)
         delta = target.monthly_price_cents - current.monthly_price_cents
-        change = f"{format_money(abs(delta))} {'more' if delta > 0 else 'less'} a month" if delta else "the same price"
+        change = (
+            f"{format_money(abs(delta))} {'more' if delta > 0 else 'less'} a month than now"
+            if delta
+            else "the same price as now"
+        )
         dispatcher.utter_message(
             text=(
-                f"{target.name} is {format_money(target.monthly_price_cents)} a month, {change} than now. "
+                f"{target.name} is {format_money(target.monthly_price_cents)} a month, {change}. "
                 "It would start from your next bill. Shall I make the change?"
             ),
             buttons=[
@@ -139,6 +201,39 @@ class ValidateCancelForm(IdentitySlots, FormValidationAction):
     async def extract_cancel_reason(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return typed_choice(tracker, "cancel_reason")
 
+    async def extract_keep_with_offer(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """ "Just cancel it" to the alternative is a no to it: the cancellation goes on (and is confirmed)."""
+        if tracker.get_slot("requested_slot") != "keep_with_offer":
+            return {}
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if text.startswith("/"):
+            return {}
+        if WANTS_TO_CANCEL.search(text.lower()):
+            return {"keep_with_offer": False}
+        answer = consent_slot(tracker, None)
+        return {} if answer is None else {"keep_with_offer": answer}
+
+    def is_stop(self, text) -> bool:
+        # "just cancel it" answers the alternative here; it does not stop the cancellation
+        return super().is_stop(text) and not WANTS_TO_CANCEL.search(str(text or "").lower())
+
+    async def run(self, dispatcher, tracker: Tracker, domain):
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if not tracker.get_slot("requested_slot") and tracker.get_slot("focus_order") and CANCEL_IT.search(text):
+            # "cancel it" right after an order was discussed is that order, not the plan
+            return [
+                SlotSet("form_stopped", True),
+                SlotSet("requested_slot", None),
+                FollowupAction("action_cancel_order"),
+            ]
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_keep_with_offer(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if value is False or WANTS_TO_CANCEL.search(text.lower()):
+            return {"keep_with_offer": False}
+        return {"keep_with_offer": consent_slot(tracker, value)}
+
     def validate_cancel_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         reason = str(value or "").strip().lower()
         return {"cancel_reason": reason if reason in CANCEL_REASONS else "other"}
@@ -181,13 +276,27 @@ class ActionCancelSubscription(CustomerAction):
                     text=accept_retention_offer(session, customer.id, offer, conversation_id=tracker.sender_id)
                 )
                 return reset
-        cancellation = cancel_main_plan(session, customer.id, reason)
-        if cancellation is None:
+        subscription = main_plan(session, customer.id)
+        if subscription is None:
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return reset
-        dispatcher.utter_message(
-            response="utter_cancelled",
-            plan_name=cancellation.subscription.plan.name,
-            ends_on=f"{cancellation.ends_on:%d %B %Y}",
-        )
-        return reset
+        if subscription.status == "cancelling" and subscription.ends_on:
+            dispatcher.utter_message(
+                response="utter_already_cancelling",
+                plan_name=subscription.plan.name,
+                ends_on=say_date(subscription.ends_on),
+            )
+            return reset
+        policies = load_policies()
+        cost = next(
+            (c for c in exit_costs(session, customer.id, policies.minimum_term_months, policies.cancellation_notice_days)
+             if c.subscription.id == subscription.id),
+            None,
+        )  # fmt: skip
+        facts = {
+            "plan_name": subscription.plan.name,
+            "notice_days": policies.cancellation_notice_days,
+            "ends_on": say_date(cost.last_day if cost else None),
+            "fee": format_money(cost.fee_cents if cost else 0),
+        }
+        return reset + propose(tracker, "cancel_plan", facts, {"reason": reason})

@@ -7,13 +7,14 @@ from typing import Text
 from rasa_sdk.events import SlotSet
 
 from actions.base import CustomerAction, request_text
+from actions.changes import propose
 from actions.offers import offer_after_answer
-from actions.orders import order_in_question
+from actions.orders import focus_on, order_in_question
 from assistant.business import load_policies
-from assistant.dates import say_date
+from assistant.dates import on_date, say_date
 from assistant.money import format_money
 from assistant.orders import items_summary
-from assistant.refunds import describe_refund, find_refunds, request_refund
+from assistant.refunds import describe_refund, find_refunds, refund_eligibility
 
 
 class ActionRequestRefund(CustomerAction):
@@ -25,24 +26,17 @@ class ActionRequestRefund(CustomerAction):
         if order is None:
             return [SlotSet("order_number", None)]
         policies = load_policies()
-        outcome = request_refund(
-            session,
-            customer.id,
-            order,
-            reason=request_text(tracker),
-            return_window_days=policies.return_window_days,
-            processing_business_days=policies.refund_processing_business_days,
-        )
-        if outcome.kind == "created":
-            dispatcher.utter_message(
-                response="utter_refund_created",
-                amount=format_money(outcome.refund.amount_cents),
-                order_number=order.number,
-                items=items_summary(order),
-                refund_number=outcome.refund.number,
-                expected_by=say_date(outcome.refund.expected_by),
-            )
-        elif outcome.kind == "existing":
+        outcome = refund_eligibility(session, customer.id, order, policies.return_window_days)
+        if outcome.kind == "eligible":
+            facts = {
+                "amount": format_money(order.total_cents),
+                "order_number": order.number,
+                "items": items_summary(order),
+                "processing_days": policies.refund_processing_business_days,
+            }
+            params = {"order_number": order.number, "reason": request_text(tracker)[:120]}
+            return [SlotSet("order_number", None)] + focus_on(order) + propose(tracker, "refund", facts, params)
+        if outcome.kind == "existing":
             dispatcher.utter_message(
                 response="utter_refund_existing",
                 order_number=order.number,
@@ -52,7 +46,7 @@ class ActionRequestRefund(CustomerAction):
             dispatcher.utter_message(
                 response="utter_refund_outside_window",
                 order_number=order.number,
-                delivered_on=say_date(order.delivered_on),
+                delivered_on=on_date(order.delivered_on),
                 window_days=policies.return_window_days,
                 deadline=say_date(outcome.deadline),
             )
@@ -63,7 +57,7 @@ class ActionRequestRefund(CustomerAction):
                 status=order.status.replace("_", " "),
                 window_days=policies.return_window_days,
             )
-        return [SlotSet("order_number", None)]
+        return [SlotSet("order_number", None)] + focus_on(order)
 
 
 class ActionCheckRefundStatus(CustomerAction):

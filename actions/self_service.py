@@ -2,7 +2,7 @@
 see what leaving would cost, ask for the account to be closed.
 
 Anything that changes a record is asked first and done only on "yes"
-(`action_answer_confirmation` runs right after the question, by rule).
+(`actions.changes`: `action_ask_change`, then `action_answer_change`).
 """
 
 from __future__ import annotations
@@ -15,25 +15,23 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import CustomerAction
-from actions.orders import order_in_question
+from actions.changes import propose
+from actions.orders import focus_on, order_in_question
 from actions.session import IdentitySlots
-from assistant.accounts import closure_check, request_closure
+from assistant.accounts import closure_check
+from assistant.addresses import read_address
 from assistant.business import load_policies
-from assistant.dates import say_date
+from assistant.dates import on_date, say_date
 from assistant.models import AddOn, Order, Subscription
 from assistant.money import format_money
 from assistant.orders import (
     NOT_YET_DISPATCHED,
-    cancel_order,
-    change_address,
     items_summary,
     latest_open_order,
-    parse_address,
     why_not_cancellable,
 )
 from assistant.plans import exit_costs
 
-YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 KEEP_ADDRESS = "keep"  # new_address when the customer stops the change
 # Said on its own while the address is asked for: stop, whatever the NLU makes of it.
 STOP_WORDS = {"stop", "cancel", "no", "never mind", "nevermind", "forget it", "leave it", "keep it", "quit"}
@@ -47,7 +45,7 @@ class ActionCancelOrder(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         order = order_in_question(dispatcher, tracker, session, customer, open_first=True)
-        events = [SlotSet("order_number", None), SlotSet("awaiting_confirmation", None)]
+        events = [SlotSet("order_number", None)] + focus_on(order)
         if order is None:
             return events
         policies = load_policies()
@@ -55,15 +53,13 @@ class ActionCancelOrder(CustomerAction):
         if reason:
             dispatcher.utter_message(text=reason)
             return events
-        dispatcher.utter_message(
-            text=(
-                f"Order {order.number} ({items_summary(order)}, {format_money(order.total_cents)}) hasn't left "
-                f"our warehouse yet, so I can cancel it free of charge and refund {format_money(order.total_cents)} "
-                f"to how you paid within {policies.refund_processing_business_days} working days. Shall I cancel it?"
-            ),
-            buttons=YES_NO,
-        )
-        return events[:1] + [SlotSet("awaiting_confirmation", f"cancel_order:{order.number}")]
+        facts = {
+            "order_number": order.number,
+            "items": items_summary(order),
+            "amount": format_money(order.total_cents),
+            "processing_days": policies.refund_processing_business_days,
+        }
+        return events + propose(tracker, "cancel_order", facts, {"order_number": order.number})
 
 
 class ActionCloseAccount(CustomerAction):
@@ -73,57 +69,9 @@ class ActionCloseAccount(CustomerAction):
         return "action_close_account"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        facts = closure_check(session, customer.id).sentences()
-        intro = "I can ask our team to close your account and erase your personal data. "
-        said = " ".join(facts) if facts else "You have nothing running, unpaid or on its way, so nothing else changes."
-        dispatcher.utter_message(
-            text=f"{intro}{said} Shall I ask them to close it? They'll confirm by email within 2 working days.",
-            buttons=YES_NO,
-        )
-        return [SlotSet("awaiting_confirmation", "close_account")]
-
-
-class ActionAnswerConfirmation(CustomerAction):
-    """The customer's yes or no to the question the previous action asked."""
-
-    def name(self) -> Text:
-        return "action_answer_confirmation"
-
-    def answer(self, dispatcher, tracker, domain, session, customer):
-        pending = tracker.get_slot("awaiting_confirmation") or ""
-        yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
-        events = [SlotSet("awaiting_confirmation", None)]
-        if not pending:
-            dispatcher.utter_message(response="utter_anything_else")
-        elif pending.startswith("cancel_order:"):
-            order = session.get(Order, pending.split(":", 1)[1])
-            if not yes or order is None or order.customer_id != customer.id:
-                dispatcher.utter_message(text="OK, I've left your order as it is. Is there anything else?")
-                return events
-            if order.status not in (*NOT_YET_DISPATCHED, "cancelled"):
-                dispatcher.utter_message(
-                    text=f"Sorry, it's too late: order {order.number} has already left our warehouse."
-                )
-                return events
-            refund = cancel_order(session, customer.id, order, load_policies().refund_processing_business_days)
-            dispatcher.utter_message(
-                text=(
-                    f"Done: order {order.number} is cancelled. Your refund {refund.number} of "
-                    f"{format_money(refund.amount_cents)} will reach you by {say_date(refund.expected_by)}."
-                )
-            )
-        elif pending == "close_account":
-            if not yes:
-                dispatcher.utter_message(text="OK, your account stays open. Is there anything else?")
-                return events
-            ticket = request_closure(session, customer, tracker.sender_id)
-            dispatcher.utter_message(
-                text=(
-                    f"I've asked our team to close your account ({ticket.number}). They'll email "
-                    f"{customer.email} within 2 working days to confirm, and nothing is closed before that."
-                )
-            )
-        return events
+        said = " ".join(closure_check(session, customer.id).sentences())
+        facts = {"closure_facts": said or "You have nothing running, unpaid or on its way, so nothing else changes."}
+        return propose(tracker, "close_account", facts)
 
 
 def exit_costs_now(session, customer_id: str):
@@ -162,13 +110,16 @@ class ValidateAddressForm(IdentitySlots, FormValidationAction):
     def name(self) -> Text:
         return "validate_address_form"
 
+    def is_stop(self, text) -> bool:
+        return False  # "stop" keeps the old address, said as such (validate_new_address)
+
     async def extract_new_address(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         """The reply as the address, unless it is plainly another question."""
         if tracker.get_slot("requested_slot") != "new_address":
             return {}
         text = str((tracker.latest_message or {}).get("text") or "")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in ADDRESS_REPLIES or _says_stop(text) or parse_address(text) is not None:
+        if intent in ADDRESS_REPLIES or _says_stop(text) or read_address(text).problem != "not_an_address":
             return {"new_address": text}
         return {}
 
@@ -176,14 +127,18 @@ class ValidateAddressForm(IdentitySlots, FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in ("deny", "human_handoff") or _says_stop(str(value or "")):
             return {"new_address": KEEP_ADDRESS}
-        parsed = parse_address(str(value or ""))
-        if parsed is None:
-            dispatcher.utter_message(
-                text='I need the full address with its postcode, like "12 Park Road, Leeds LS6 2AB". '
-                'Or say "stop" to keep the address you have.'
-            )
+        reading = read_address(str(value or ""))
+        if reading.problem is not None:
+            dispatcher.utter_message(response="utter_address_not_understood")
             return {"new_address": None}
-        return {"new_address": f"{parsed[0]}|{parsed[1]}"}
+        if reading.moves_on is not None:
+            # The account holds one address, from today: a move on a later day
+            # cannot be scheduled here, so nothing is changed and the customer hears why.
+            dispatcher.utter_message(
+                response="utter_address_future_move", moves_on=say_date(reading.moves_on), timing=reading.timing_words
+            )
+            return {"new_address": KEEP_ADDRESS + ":future"}
+        return {"new_address": f"{reading.line}|{reading.postcode}"}
 
 
 class ActionAskNewAddress(CustomerAction):
@@ -215,21 +170,18 @@ class ActionChangeAddress(CustomerAction):
     def answer(self, dispatcher, tracker, domain, session, customer):
         value = tracker.get_slot("new_address") or KEEP_ADDRESS
         events = [SlotSet("new_address", None)]
-        if value == KEEP_ADDRESS or "|" not in value:
-            dispatcher.utter_message(text="OK, I've kept the address you have. Is there anything else?")
+        if value.startswith(KEEP_ADDRESS) or "|" not in value:
+            if value == KEEP_ADDRESS:
+                dispatcher.utter_message(response="utter_address_kept")
             return events
         address, postcode = value.split("|", 1)
-        change = change_address(session, customer, address, postcode)
-        said = f"Done: your address is now {change.address}, {change.postcode}."
-        if change.redirected:
-            said += f" Order {', '.join(change.redirected)} will be delivered there."
-        if change.too_late:
-            said += (
-                f" Order {', '.join(change.too_late)} is already with the courier for the old address; "
-                "use the link in its tracking email to redirect it."
-            )
-        dispatcher.utter_message(text=said)
-        return events + [SlotSet("account_postcode", change.postcode)]
+        facts = {
+            "old_address": customer.address,
+            "old_postcode": customer.postcode,
+            "address": address,
+            "postcode": postcode,
+        }
+        return events + propose(tracker, "address", facts, {"address": address, "postcode": postcode})
 
 
 class ActionPlanInfo(CustomerAction):
@@ -247,7 +199,7 @@ class ActionPlanInfo(CustomerAction):
         for cost in costs:
             sub = cost.subscription
             term = (
-                f"ending on {say_date(sub.ends_on)}"
+                f"ending {on_date(sub.ends_on)}"
                 if sub.status == "cancelling" and sub.ends_on
                 else (f"minimum term to {say_date(cost.term_ends)}" if cost.months_left else "out of its minimum term")
             )

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
+from assistant.consent import asks_to_stop
 from assistant.customers import UK_POSTCODE, get_customer, verify_identity
 from assistant.db import session_scope
 from assistant.models import Customer
@@ -74,7 +75,34 @@ class ActionGreetCustomer(CustomerAction):
         return []
 
 
-class IdentitySlots:
+class StoppableForm:
+    """ "stop", "cancel that", "never mind" on its own ends the form; nothing is done.
+
+    The form then completes with `form_stopped` set, and the action that
+    would have finished it says so instead (actions/base.py).
+    """
+
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict):
+        text = (tracker.latest_message or {}).get("text")
+        if tracker.get_slot("requested_slot") and self.is_stop(text):
+            return [SlotSet("form_stopped", True), SlotSet("requested_slot", None)]
+        events = []
+        if tracker.get_slot("form_stopped") and not tracker.get_slot("requested_slot"):
+            # a form starting afresh: an earlier stop does not carry over
+            tracker.slots["form_stopped"] = None
+            events.append(SlotSet("form_stopped", None))
+        return events + list(await super().run(dispatcher, tracker, domain))
+
+    def is_stop(self, text) -> bool:
+        return asks_to_stop(text)
+
+    async def required_slots(self, domain_slots, dispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("form_stopped"):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+
+class IdentitySlots(StoppableForm):
     """Asks for account email and postcode in any form, unless already known.
 
     Three failed matches end the form: the customer is told a person can help,
@@ -86,6 +114,8 @@ class IdentitySlots:
     async def required_slots(
         self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
+        if tracker.get_slot("form_stopped"):
+            return []
         if (tracker.get_slot("identity_attempts") or 0) >= MAX_IDENTITY_ATTEMPTS and not tracker.get_slot(
             "customer_id"
         ):

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import CustomerAction, request_text, typed_choice
+from actions.base import CustomerAction, lead_back_into_form, request_text, typed_choice
+from actions.changes import propose
 from actions.offers import offer_after_answer
+from actions.routing import handling_action
+from actions.session import StoppableForm
+from assistant import clock
 from assistant.business import load_faq, load_policies
+from assistant.changes import describe_reports, open_problem_ticket
 from assistant.customers import mask_email
+from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
-from assistant.tickets import open_ticket
+from assistant.intent_labels import load_intent_labels
+from assistant.requests import other_requests
+from assistant.troubleshooting import read_step_answer
 
 TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
 TROUBLESHOOT_SLOTS = ("tech_issue", "router_restarted", "problem_solved")
@@ -27,7 +34,7 @@ FIRST_STEP = {
 }
 
 
-class ValidateTroubleshootForm(FormValidationAction):
+class ValidateTroubleshootForm(StoppableForm, FormValidationAction):
     def name(self) -> Text:
         return "validate_troubleshoot_form"
 
@@ -37,6 +44,23 @@ class ValidateTroubleshootForm(FormValidationAction):
     def validate_tech_issue(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         issue = str(value or "").strip().lower()
         return {"tech_issue": issue if issue in TECH_ISSUES else "no_connection"}
+
+    async def extract_router_restarted(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return typed_step_answer(tracker, "router_restarted")
+
+    async def extract_problem_solved(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return typed_step_answer(tracker, "problem_solved")
+
+
+def typed_step_answer(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+    """ "Done", "yes I restarted it", "no still broken": the answer to the step asked, whatever the NLU read."""
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if text.startswith("/"):
+        return {}
+    answer = read_step_answer(text, asked="done" if slot == "router_restarted" else "working")
+    return {} if answer is None else {slot: answer}
 
 
 class ActionAskRouterRestarted(Action):
@@ -69,16 +93,20 @@ class ActionFinishTroubleshooting(CustomerAction):
             return self.ask_identity(dispatcher)
         issue = (tracker.get_slot("tech_issue") or "no_connection").replace("_", " ")
         restarted = "yes" if tracker.get_slot("router_restarted") else "no"
-        ticket = open_ticket(
-            session,
-            customer.id,
-            "technical",
-            subject=f"Unresolved {issue} after guided troubleshooting",
-            details=f"Router restarted: {restarted}. Customer said: {request_text(tracker)[:500]}",
-            conversation_id=tracker.sender_id,
-        )
-        dispatcher.utter_message(response="utter_troubleshoot_ticket", ticket_number=ticket.number, response_hours=24)
-        return reset
+        details = f"Router restarted: {restarted}. Customer said: {request_text(tracker)[:500]}"
+        existing = open_problem_ticket(session, customer.id, "technical")
+        if existing is not None:
+            return reset + propose_report_again(tracker, existing, details)
+        facts = {"issue": issue, "response_hours": 24}
+        params = {"subject": f"Unresolved {issue} after guided troubleshooting", "details": details}
+        return reset + propose(tracker, "technical_ticket", facts, params)
+
+
+def propose_report_again(tracker, ticket, details: str):
+    """The problem already has an open ticket: offer to add to it (escalated on the third report)."""
+    reports = describe_reports(ticket)
+    kind = "ticket_escalation" if reports["escalate"] else "ticket_note"
+    return propose(tracker, kind, reports, {"ticket_number": ticket.number, "details": details})
 
 
 class ActionAccountHelp(CustomerAction):
@@ -104,19 +132,13 @@ class ActionLogComplaint(CustomerAction):
         return "action_log_complaint"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        ticket = open_ticket(
-            session,
-            customer.id,
-            "complaint",
-            subject="Complaint raised in chat",
-            details=request_text(tracker)[:4000],
-            conversation_id=tracker.sender_id,
-            priority="high",
-        )
-        dispatcher.utter_message(
-            response="utter_complaint_logged", customer_name=customer.first_name, ticket_number=ticket.number
-        )
-        return [SlotSet("complaint_active", True)]
+        details = request_text(tracker)[:4000]
+        existing = open_problem_ticket(session, customer.id, "complaint")
+        if existing is not None:
+            return [SlotSet("complaint_active", True)] + propose_report_again(tracker, existing, details)
+        facts = {"customer_name": customer.first_name}
+        params = {"subject": "Complaint raised in chat", "details": details}
+        return [SlotSet("complaint_active", True)] + propose(tracker, "complaint", facts, params)
 
 
 class ActionHandoff(CustomerAction):
@@ -131,7 +153,8 @@ class ActionHandoff(CustomerAction):
         handoff = request_handoff(
             session, tracker.sender_id, customer.id if customer else None, reason=request_text(tracker)[:60]
         )
-        is_open, next_open = load_policies().opening_hours_status(datetime.now())
+        policies = load_policies()
+        is_open, next_open = policies.opening_hours_status(clock.local_now(policies.timezone))
         if is_open:
             dispatcher.utter_message(response="utter_handoff_open", position=queue_position(session, handoff))
         else:
@@ -146,6 +169,12 @@ class ActionAnswerFaq(Action):
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        text = (tracker.latest_message or {}).get("text") or ""
+        focus, job = tracker.get_slot("focus_order"), last_job(tracker)
+        follow = follow_up_intent(text, focus, job) if (focus or job) else None
+        if follow:
+            # "when will it arrive?" right after an order's status is about that order, not delivery times
+            return [FollowupAction(handling_action(follow))]
         selector = (tracker.latest_message or {}).get("response_selector") or {}
         prediction = (selector.get("faq") or {}).get("response") or {}
         key = (prediction.get("intent_response_key") or "").split("/")[-1]
@@ -154,6 +183,7 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=answer)
         else:
             dispatcher.utter_message(response="utter_rephrase")
+        lead_back_into_form(dispatcher, tracker, self.name())
         return []
 
 
@@ -161,11 +191,27 @@ class ActionAnswerFaq(Action):
 # through Rasa's core fallback (no rule or story fits where the conversation is).
 NLU_MISSES = ("nlu_fallback", "out_of_scope")
 NOTHING_PENDING = ("affirm", "deny")
+# The jobs a follow-up can continue, by the action that answered last.
+LAST_JOBS = {
+    "action_check_order_status": "track_order",
+    "action_plan_info": "plan_info",
+    "action_explain_bill": "explain_bill",
+    "action_check_refund_status": "refund_status",
+    "action_check_payment_problem": "payment_problem",
+}
+NOT_A_READING = ("nlu_fallback", "out_of_scope", "affirm", "deny", "inform", "greet", "goodbye", "thank")
+CLOSE_READINGS = 0.25
+NEXT_READING = 0.1  # a reading below this is no reading: say what the assistant can do instead  # both readings at least this confident: ask which, with a button each
 
 
 class ActionRephraseOrHandoff(Action):
-    """First miss: ask to rephrase. Second miss in a row: offer a person.
+    """A message the assistant could not place: a follow-up, a clarification, or said plainly.
 
+    - A short follow-up about what was just discussed ("when will it
+      arrive?", "the other order?", "and my plan?") continues that job.
+    - Two close readings: "Did you mean X, or Y?" with a button each.
+    - Out of scope: what the assistant can do, plainly; a person is offered
+      only on a second miss in a row or when asked.
     As the core fallback it also takes the customer's turn back
     (`UserUtteranceReverted`), as Rasa's own fallback does; otherwise nothing
     says to listen next and Rasa would call it again until its circuit breaker
@@ -176,14 +222,101 @@ class ActionRephraseOrHandoff(Action):
         return "action_rephrase_or_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        text = message.get("text") or ""
+        revert = [] if intent in NLU_MISSES else [UserUtteranceReverted()]
+        # Handing on needs no revert: each job's rule listens after it ("after <action>, listen").
+        requests = other_requests(text, None)
+        if len(requests) >= 2:
+            return [FollowupAction(handling_action(requests[0]))]  # the rest follow in order (after_answer)
+        follow = follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
+        if follow:
+            return [FollowupAction(handling_action(follow))]
         if intent in NOTHING_PENDING:
             dispatcher.utter_message(response="utter_anything_else")
-        elif _previous_turn_missed(tracker):
+            return revert
+        if _previous_turn_missed(tracker):
             dispatcher.utter_message(response="utter_offer_human")
-        else:
-            dispatcher.utter_message(response="utter_rephrase")
-        return [] if intent in NLU_MISSES else [UserUtteranceReverted()]
+            return revert
+        readings = close_readings(message.get("intent_ranking") or [])
+        if readings and intent == "nlu_fallback":
+            labels = load_intent_labels()
+            dispatcher.utter_message(
+                response="utter_clarify",
+                first=labels[readings[0]],
+                second=labels[readings[1]],
+                buttons=[{"title": labels[r][:1].upper() + labels[r][1:], "payload": f"/{r}"} for r in readings]
+                + [{"title": "Something else", "payload": "/out_of_scope"}],
+            )
+            return revert
+        dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase")
+        return revert
+
+
+def last_job(tracker: Tracker) -> Optional[Text]:
+    """The job the assistant answered last in this conversation, if it is one a follow-up can continue."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in LAST_JOBS:
+            return LAST_JOBS[event["name"]]
+    return None
+
+
+def close_readings(ranking: List[Dict[Text, Any]]) -> List[Text]:
+    """The two best jobs when both are plausible and neither clearly wins."""
+    labels = load_intent_labels()
+    jobs = [r for r in ranking if r.get("name") in labels and r.get("name") not in NOT_A_READING]
+    if len(jobs) < 2 or jobs[1].get("confidence", 0) < CLOSE_READINGS:
+        return []
+    return [jobs[0]["name"], jobs[1]["name"]]
+
+
+class ActionRepair(Action):
+    """ "That didn't answer my question": sorry, the next-best reading of what they asked, and a person."""
+
+    def name(self) -> Text:
+        return "action_repair"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        repair(dispatcher, tracker)
+        return []
+
+
+def repair(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Sorry; the next-best reading of the question before, with a button, and a person; or what we can do."""
+    asked, used = _question_before(tracker)
+    labels = load_intent_labels()
+    others = [
+        r["name"]
+        for r in (asked.get("intent_ranking") or [])
+        if r.get("name") in labels
+        and r.get("name") not in NOT_A_READING
+        and r.get("name") != used
+        and r.get("confidence", 0) >= NEXT_READING
+    ]
+    if others:
+        dispatcher.utter_message(
+            response="utter_repair_next_reading",
+            reading=labels[others[0]],
+            buttons=[
+                {"title": f"Yes, {labels[others[0]]}", "payload": f"/{others[0]}"},
+                {"title": "Talk to a person", "payload": "/human_handoff"},
+            ],
+        )
+    else:
+        dispatcher.utter_message(response="utter_repair_capabilities")
+
+
+def _question_before(tracker: Tracker):
+    """The customer's message before this complaint about the answer, and the intent it was taken as."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                parse = event.get("parse_data") or {}
+                return parse, (parse.get("intent") or {}).get("name")
+    return {}, None
 
 
 def _previous_turn_missed(tracker: Tracker) -> bool:
@@ -195,6 +328,6 @@ def _previous_turn_missed(tracker: Tracker) -> bool:
             if user_turns == 2:
                 return False
         elif event.get("event") == "action" and user_turns == 1:
-            if event.get("name") == "action_rephrase_or_handoff":
+            if event.get("name") in ("action_rephrase_or_handoff", "action_repair"):
                 return True
     return False

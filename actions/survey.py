@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from typing import Any, Dict, List, Optional, Text
 
 import httpx
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.routing import handling_action
 from assistant.cx import outbox
+from assistant.cx.survey_answers import read_survey_answer
 from assistant.db import session_scope
 from assistant.handoff import rep_for
 from assistant.identity import mint_survey_token, signing_secret
@@ -30,36 +31,46 @@ logger = logging.getLogger(__name__)
 
 SKIPPED = "skipped"
 SURVEY_SLOTS = ("survey_nps", "survey_csat", "survey_ces", "survey_comment")
-SCALES = {"survey_nps": (0, 10), "survey_csat": (1, 5), "survey_ces": (1, 7)}
 TOPIC_INTENTS = (
     "track_order", "delivery_problem", "explain_bill", "payment_problem", "request_refund", "refund_status",
     "change_plan", "cancel_subscription", "technical_problem", "account_help", "complaint", "faq",
 )  # fmt: skip
 
 
-def parse_score(text: Any, low: int, high: int) -> Any:
-    """The whole number in `text` if it is on the scale, else SKIPPED."""
-    match = re.fullmatch(r"\s*(\d{1,2})\s*(?:/\s*\d+|out of \d+)?\s*[.!]?\s*", str(text or ""))
-    if match and low <= int(match.group(1)) <= high:
-        return int(match.group(1))
-    return SKIPPED
+def parse_score(text: Any, slot: str) -> Any:
+    """The score in `text` for this question, SKIPPED for a skip, or None when it is not an answer."""
+    reading = read_survey_answer(slot, text)
+    if reading.kind == "score":
+        return reading.value
+    return SKIPPED if reading.kind == "skip" else None
 
 
 class ValidateSurveyForm(FormValidationAction):
+    """Scores in digits or words; anything that is not an answer ends the survey and is handled."""
+
     def name(self) -> Text:
         return "validate_survey_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
-        return [] if tracker.get_slot("survey_done") else domain_slots
+        return [] if tracker.get_slot("survey_done") or tracker.get_slot("survey_left") else domain_slots
+
+    def _score(self, slot: str, value: Any, tracker: Tracker) -> Dict[Text, Any]:
+        score = parse_score(value, slot)
+        if score is not None:
+            return {slot: score}
+        # An objection or a new request where a score was asked: the survey
+        # ends (what was answered is kept) and the message is handled.
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "nlu_fallback"
+        return {slot: None, "survey_left": intent}
 
     def validate_survey_nps(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"survey_nps": parse_score(value, *SCALES["survey_nps"])}
+        return self._score("survey_nps", value, tracker)
 
     def validate_survey_csat(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"survey_csat": parse_score(value, *SCALES["survey_csat"])}
+        return self._score("survey_csat", value, tracker)
 
     def validate_survey_ces(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"survey_ces": parse_score(value, *SCALES["survey_ces"])}
+        return self._score("survey_ces", value, tracker)
 
     def validate_survey_comment(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = str(value or "").strip()
@@ -109,6 +120,7 @@ class ActionSubmitSurvey(Action):
         if tracker.get_slot("survey_done"):
             dispatcher.utter_message(response="utter_goodbye")
             return []
+        left = tracker.get_slot("survey_left")
         feedback = {
             "conversation_id": tracker.sender_id,
             "customer_id": tracker.get_slot("customer_id"),
@@ -125,6 +137,10 @@ class ActionSubmitSurvey(Action):
         events = [SlotSet(slot, None) for slot in SURVEY_SLOTS] + [SlotSet("survey_done", True)]
         if answered:
             await self.deliver(feedback)
+        if left:
+            dispatcher.utter_message(response="utter_survey_left")
+            follow = handling_action(left)
+            return events + [SlotSet("survey_left", None)] + ([FollowupAction(follow)] if follow else [])
         detractor = feedback["nps"] is not None and feedback["nps"] <= 6
         dispatcher.utter_message(response="utter_survey_thanks_detractor" if detractor else "utter_survey_thanks")
         return events

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import List, Literal, Optional
 from urllib.parse import quote
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import RepDep, SessionDep, SupervisorDep, sqlite_write_lock
+from assistant import clock
 from assistant.customers import get_customer
 from assistant.cx.feedback import (
     FeedbackConflict,
@@ -355,7 +356,7 @@ def get_follow_ups(
     if status:
         query = query.where(FollowUp.status == status)
     if overdue is not None:
-        late = (FollowUp.status != "resolved") & (FollowUp.due_at < datetime.utcnow())
+        late = (FollowUp.status != "resolved") & (FollowUp.due_at < clock.now())
         query = query.where(late if overdue else ~late)
     rows = session.execute(query.order_by(FollowUp.due_at).limit(limit)).all()
     return [_follow_up_out(follow_up, feedback) for follow_up, feedback in rows]

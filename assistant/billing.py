@@ -9,6 +9,7 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assistant import clock
 from assistant.models import Bill, Payment
 
 
@@ -99,7 +100,7 @@ class PaymentSituation:
 def payment_situation(
     session: Session, customer_id: str, now: Optional[datetime] = None, window_days: int = 60
 ) -> PaymentSituation:
-    now = now or datetime.utcnow()
+    now = now or clock.now()
     failed = session.execute(
         select(Payment)
         .where(

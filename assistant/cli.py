@@ -6,12 +6,12 @@ import argparse
 import getpass
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant import clock
 from assistant.business import BusinessDataError, load_catalog
 from assistant.db import get_engine, session_scope, shown_url
 from assistant.demo_data import demo_data_loaded, prepare_database
@@ -25,10 +25,10 @@ from assistant.staff import ROLES, add_staff
 
 def init_db(customers: int, seed: int) -> None:
     engine = get_engine()
-    counts = prepare_database(engine, customers=customers, seed=seed, today=date.today(), progress=True)
+    counts = prepare_database(engine, customers=customers, seed=seed, today=clock.today(), progress=True)
     with session_scope() as session:
         if demo_data_loaded(session):  # a demo database: give the dashboard twelve weeks of history
-            counts.update(load_demo_feedback(session, seed=seed, today=date.today()))
+            counts.update(load_demo_feedback(session, seed=seed, today=clock.today()))
     where = engine.url.render_as_string(hide_password=True)
     if counts:
         print(f"database ready ({where}); loaded demo data: " + ", ".join(f"{n} {t}" for t, n in counts.items()))

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Optional, Union
 
+from assistant import clock
+
 
 def say_date(day: Union[date, datetime, None], today: Optional[date] = None) -> str:
     if day is None:
         return "an unknown date"
     if isinstance(day, datetime):
         day = day.date()
-    today = today or date.today()
+    today = today or clock.today()
     if day == today:
         return "today"
     if day == today + timedelta(days=1):
@@ -19,6 +21,23 @@ def say_date(day: Union[date, datetime, None], today: Optional[date] = None) -> 
     if day == today - timedelta(days=1):
         return "yesterday"
     return f"{day:%A} {day.day} {day:%B}" + ("" if day.year == today.year else f" {day.year}")
+
+
+# Build sentences with these rather than "on {say_date(...)}", which reads
+# "due on yesterday" or "arrives on today" as soon as the day is near.
+RELATIVE_DAYS = ("today", "tomorrow", "yesterday")
+
+
+def on_date(day: Union[date, datetime, None], today: Optional[date] = None) -> str:
+    """When something happens: "on Friday 27 November", but "yesterday", never "on yesterday"."""
+    said = say_date(day, today)
+    return said if said in RELATIVE_DAYS else f"on {said}"
+
+
+def by_date(day: Union[date, datetime, None], today: Optional[date] = None) -> str:
+    """A deadline still to come: "by Friday 27 November", "by tomorrow", but "today", not "by today"."""
+    said = say_date(day, today)
+    return said if said == "today" else f"by {said}"
 
 
 def add_business_days(start: date, days: int) -> date:

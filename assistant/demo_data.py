@@ -1,8 +1,9 @@
 """A deterministic demo business: Northwind Home and ~500 customers with history.
 
-Everything comes from `random.Random(seed)` and dates are relative to `today`,
-so the same seed and day give the same rows. Customers C00001 to C00005 are
-hand-made personas the demos and tests rely on; the rest are generated with
+Everything comes from `random.Random` streams of the seed (one per generated
+customer) and dates are relative to `today`: the same seed gives the same
+customers, holdings and histories whatever the day; only the dates move.
+Customers C00001 to C00005 are hand-made personas the demos and tests rely on; the rest are generated with
 enough structure (what people own shapes what they add on) for the
 recommender to learn from.
 """
@@ -17,6 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistant import clock
 from assistant.business import Catalog
 from assistant.models import (
     AddOn,
@@ -33,6 +35,7 @@ from assistant.models import (
     Subscription,
     Ticket,
 )
+from assistant.offers.profile import OWNED_ORDER_STATUSES
 
 FIRST_NAMES = (
     "Oliver Amelia George Isla Harry Ava Noah Mia Jack Ivy Leo Grace Arthur Freya Oscar Lily Charlie Emily "
@@ -147,10 +150,24 @@ class _BillPlan:
     lines: Dict[str, Tuple[str, int]]
 
 
+@dataclass
+class _Held:
+    """A subscription and the bills that charge it, counted in months back from this month's (0).
+
+    Counted in bills rather than dates, so what each bill charges is the same
+    whatever day the data is made; only the dates move.
+    """
+
+    subscription: Subscription
+    since: int  # the oldest bill that charges it
+    until: int = 0  # the newest one (0: this month's, still charged)
+
+
 class _Generator:
     def __init__(self, session: Session, catalog_plans: Dict[str, Plan], products: List[Product], seed: int, today):
         self.session = session
         self.rng = random.Random(seed)
+        self.seed = seed
         self.today = today
         self.plans = catalog_plans
         self.products = products
@@ -158,7 +175,7 @@ class _Generator:
         for product in products:
             self.by_category.setdefault(product.category, []).append(product)
         self.addons = {a.code: a for a in session.execute(select(AddOn)).scalars()}
-        self.numbers = _Numbers(self.rng)
+        self.numbers = _Numbers(random.Random(f"{seed}:numbers"))
         for showcase_order in range(100001, 100010):
             self.numbers.reserve("ORD-", showcase_order)
         for showcase_refund in range(10001, 10010):
@@ -258,13 +275,22 @@ class _Generator:
         failed_month: Optional[int] = None,
         failure: str = "",
         start_number: Optional[int] = None,
+        first_start: Optional[date] = None,
     ) -> List[Bill]:
-        """Monthly bills, oldest first; `months[-1]` is this month's bill."""
+        """Monthly bills, oldest first; `months[-1]` is this month's bill.
+
+        The first bill's period starts on `first_start` when given, else on
+        the first of its month or the day the customer joined, if later:
+        nobody is billed (or sent a bill) for days before they joined.
+        """
         rng, today = self.rng, self.today
         result = []
         count = len(months)
         for index, month in enumerate(months):
             start = _month_start(today, count - 1 - index)
+            end = _month_end(start)
+            if index == 0:
+                start = first_start or max(start, customer.joined_on)
             number = f"INV-{start_number + index}" if start_number else self.numbers.take("INV-", 1000100, 9999999)
             due = start + timedelta(days=14)
             total = sum(amount for _, amount in month.lines.values())
@@ -278,7 +304,7 @@ class _Generator:
                 number=number,
                 customer_id=customer.id,
                 period_start=start,
-                period_end=_month_end(start),
+                period_end=end,
                 issued_on=start,
                 due_on=due,
                 total_cents=total,
@@ -288,7 +314,10 @@ class _Generator:
             for code, (description, amount) in month.lines.items():
                 self.add(BillLine(bill_number=number, code=code, description=description, amount_cents=amount))
             self.session.flush()  # payments point at the bill; no relationship orders the inserts
-            method = rng.choice(PAYMENT_METHODS)
+            # Drawn whether or not a payment is made: which bills are paid
+            # depends on the date, the rest of the stream must not.
+            method, days_early = rng.choice(PAYMENT_METHODS), rng.randint(0, 10)
+            paid_at = time(rng.randint(8, 21), rng.randint(0, 59))
             if failed_month == index:
                 self.add(
                     Payment(
@@ -297,7 +326,7 @@ class _Generator:
                         amount_cents=total,
                         method="card",
                         status="failed",
-                        attempted_at=_at(min(due, today), rng),
+                        attempted_at=datetime.combine(min(due, today), paid_at),
                         failure_reason=failure,
                     )
                 )
@@ -309,7 +338,7 @@ class _Generator:
                         amount_cents=total,
                         method=method,
                         status="succeeded",
-                        attempted_at=_at(min(due - timedelta(days=rng.randint(0, 10)), today), rng),
+                        attempted_at=datetime.combine(min(due - timedelta(days=days_early), today), paid_at),
                     )
                 )
             result.append(bill)
@@ -328,6 +357,8 @@ class _Generator:
             updated_at=_at(min(created + timedelta(days=2), self.today), self.rng),
             **extra,
         )
+        # Made today, a ticket may have drawn an earlier hour for its update than for its creation.
+        ticket.updated_at = max(ticket.updated_at, ticket.created_at)
         self.add(ticket)
         return ticket
 
@@ -345,7 +376,7 @@ class _Generator:
             status=status,
             requested_at=_at(requested, rng),
             expected_by=requested + timedelta(days=7) if status in ("requested", "approved") else None,
-            resolved_on=requested + timedelta(days=5) if status in ("paid", "rejected") else None,
+            resolved_on=min(requested + timedelta(days=5), today) if status in ("paid", "rejected") else None,
         )
         self.add(refund)
         return refund
@@ -406,10 +437,10 @@ class _Generator:
             failed_month=0,
             failure="card expired",
             start_number=1000011,
+            # His first bill runs from the day he joined, so it fell due (and
+            # his card was declined) six days ago whatever the day of the month.
+            first_start=sam.joined_on,
         )
-        sam_bill = self.session.get(Bill, "INV-1000011")
-        sam_bill.status = "overdue"
-        sam_bill.due_on = min(sam_bill.due_on, today - timedelta(days=1))
 
         aisha = self.customer(
             "C00003", "Aisha", "Khan", "aisha.khan@example.com", "EH1 1YZ", "Scotland", today - timedelta(days=800)
@@ -459,13 +490,17 @@ class _Generator:
 
     def showcase_after(self) -> None:
         """Persona records added after everyone else, so the random customers stay as they were."""
+        self.rng = random.Random(f"{self.seed}:after")
         mia = self.session.get(Customer, "C00005")
         mesh = next(product for product in self.products if product.sku == "MSH-DUO")
         self.order(mia, "processing", [(mesh, 1)], number="ORD-100006", placed=self.today)
 
     # -- everyone else -----------------------------------------------------
     def random_customer(self, index: int) -> None:
-        rng, today = self.rng, self.today
+        # Each customer draws from a stream of their own, so what one customer
+        # holds never depends on what another's dates made the generator draw.
+        self.rng = rng = random.Random(f"{self.seed}:{index}")
+        today = self.today
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         region = rng.choice(list(REGIONS))
         tenure = int(rng.choice((rng.randint(5, 90), rng.randint(90, 730), rng.randint(730, 3650))))
@@ -487,39 +522,48 @@ class _Generator:
             items = [(rng.choice(self.by_category[category]), 1)]
             if rng.random() < 0.3:
                 items.append((rng.choice(self.by_category["accessory"]), rng.choice((1, 1, 2))))
-            order = self.order(customer, status, items)
-            if status in ("delivered", "returned", "out_for_delivery", "shipped"):
+            refund = rng.choice(("approved", "paid", "paid", "requested")) if status == "returned" else None
+            # A refund still on its way is for a recent return: one sent back
+            # months ago would still be expected by a day long gone.
+            recent = today - timedelta(days=rng.randint(5, 8)) if refund in ("approved", "requested") else None
+            order = self.order(customer, status, items, placed=recent)
+            if status in OWNED_ORDER_STATUSES:  # as the offer engine counts them: a returned item is not owned
                 owned.append(category)
-            if status == "returned":
-                self.refund(customer, order, rng.choice(("approved", "paid", "paid", "requested")))
+            if refund:
+                self.refund(customer, order, refund)
             elif status == "delivered" and rng.random() < 0.05:
                 self.refund(customer, order, "rejected")
 
+        held: List[_Held] = []
         broadband = rng.choices(["essential_36", "fibre_100", "fibre_500", "fibre_900"], [0.2, 0.35, 0.3, 0.15])[0]
-        plan_start = customer.joined_on
         if tenure > 400 and rng.random() < 0.35:
-            # An earlier plan, changed a while ago.
+            # An earlier plan, changed a while ago. A change takes effect from
+            # a bill, as assistant.plans.change_plan does, at least 180 days
+            # after joining: the bills before it charge the old plan.
             previous = rng.choice([code for code in ("essential_36", "fibre_100", "fibre_500") if code != broadband])
-            changed = customer.joined_on + timedelta(days=rng.randint(180, tenure - 30))
+            months_ago = rng.randint(1, (tenure - 210) // 31)
+            changed = _month_start(today, months_ago)
             old = self.subscription(customer, previous, customer.joined_on, status="cancelled", ends_on=changed)
             self.session.flush()
-            self.subscription(customer, broadband, changed, replaces_id=old.id)
-            plan_start = changed
+            new = self.subscription(customer, broadband, changed, replaces_id=old.id)
+            held += [_Held(old, since=tenure // 31, until=months_ago + 1), _Held(new, since=months_ago)]
         else:
-            self.subscription(customer, broadband, plan_start)
+            held.append(self.held_from(customer, tenure, broadband, 0))
         plans = [broadband]
         if rng.random() < 0.3:
             plans.append(rng.choice(("mobile_lite", "mobile_unlimited")))
-            self.subscription(customer, plans[-1], customer.joined_on + timedelta(days=rng.randint(0, 60)))
+            held.append(self.held_from(customer, tenure, plans[-1], min(rng.randint(0, 60), tenure)))
         if rng.random() < 0.25:
             plans.append(rng.choice(("tv_essentials", "tv_premium")))
-            self.subscription(customer, plans[-1], customer.joined_on + timedelta(days=rng.randint(0, 60)))
+            held.append(self.held_from(customer, tenure, plans[-1], min(rng.randint(0, 60), tenure)))
 
         devices = sum(category in ("laptop", "phone", "tablet", "tv") for category in owned)
+        computers = sum(category in ("laptop", "phone", "tablet") for category in owned)
+        # Zero where the catalog's rules (business/catalog.yml) would not sell the add-on.
         propensity = {
-            "device_protection": 0.08 + 0.3 * devices,
+            "device_protection": 0.08 + 0.3 * devices if devices else 0.0,
             "online_security": 0.15 + 0.15 * ("smart_home" in owned) + 0.1 * (tenure > 730),
-            "cloud_backup": 0.05 + 0.25 * sum(c in ("laptop", "phone", "tablet") for c in owned),
+            "cloud_backup": 0.05 + 0.25 * computers if computers else 0.0,
             "tech_support_plus": 0.05 + 0.2 * (tenure < 120) + 0.1 * ("router" in owned or "mesh" in owned),
             "mesh_wifi_boost": 0.0 if broadband == "essential_36" else 0.06 + 0.25 * ("mesh" in owned),
             "static_ip": 0.3 if broadband == "fibre_900" else (0.08 if broadband == "fibre_500" else 0.0),
@@ -527,13 +571,12 @@ class _Generator:
             "extra_data": 0.4 if "mobile_lite" in plans else 0.0,
         }
         addons = [code for code, p in propensity.items() if rng.random() < min(p, 0.9)]
-        addon_starts = {}
         for code in addons:
-            started = customer.joined_on + timedelta(days=rng.randint(0, max(tenure - 1, 0)))
-            addon_starts[code] = started
-            self.subscription(customer, code, started)
+            held.append(self.held_from(customer, tenure, code, rng.randint(0, max(tenure - 1, 0))))
 
-        self.random_bills(customer, plans, addons, addon_starts, tenure)
+        # An add-on taken this month is one the customer's plans allow.
+        others = [code for code, p in propensity.items() if p > 0 and code not in addons]
+        self.random_bills(customer, held, others, tenure)
 
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
             category = rng.choice(list(TICKET_SUBJECTS))
@@ -541,29 +584,47 @@ class _Generator:
             status = rng.choices(["open", "pending", "resolved", "closed"], [0.15, 0.1, 0.35, 0.4])[0]
             self.ticket(customer, category, status, created, priority="high" if category == "complaint" else "normal")
 
-    def random_bills(self, customer, plans, addons, addon_starts, tenure) -> None:
+    def held_from(self, customer: Customer, tenure: int, code: str, days_after_joining: int) -> _Held:
+        """A subscription started that many days after the customer joined, and the bills that charge it.
+
+        It is charged from the bill `age // 31` months back: 31-day months
+        never outrun the calendar, so that bill's period ends on or after the
+        day it started whatever today is, and who pays what does not move with it.
+        """
+        started = customer.joined_on + timedelta(days=days_after_joining)
+        return _Held(self.subscription(customer, code, started), since=(tenure - days_after_joining) // 31)
+
+    def random_bills(self, customer: Customer, held: List[_Held], others: List[str], tenure: int) -> None:
+        """This month's bill and up to five before it, charging what the customer held in each month."""
         rng, today = self.rng, self.today
-        months = max(1, min(rng.randint(3, 6), tenure // 30 + 1))
-        base: Dict[str, Tuple[str, int]] = {}
-        for code in plans:
-            plan = self.plans[code]
-            base[f"plan:{code}"] = (f"{plan.name} monthly charge", plan.monthly_price_cents)
-        for code in addons:
-            base[f"addon:{code}"] = (self.addons[code].name, self.addons[code].monthly_price_cents)
-        history = [_BillPlan(dict(base)) for _ in range(months)]
+        # One bill per 31 days of tenure at most, so the oldest bill's period
+        # ends after the customer joined (see held_from).
+        months = max(1, min(rng.randint(3, 6), tenure // 31 + 1))
+        history = [_BillPlan({}) for _ in range(months)]
+        for item in held:
+            sub = item.subscription
+            if sub.plan_code:
+                key, name = f"plan:{sub.plan_code}", f"{self.plans[sub.plan_code].name} monthly charge"
+            else:
+                key, name = f"addon:{sub.addon_code}", self.addons[sub.addon_code].name
+            for months_back in range(item.until, min(item.since, months - 1) + 1):
+                history[months - 1 - months_back].lines[key] = (name, sub.monthly_price_cents)
+        scenario = "same"
         if months >= 2:
             latest, previous = history[-1].lines, history[-2].lines
             scenario = rng.choices(
                 ["same", "price_rise", "new_addon", "usage", "late_fee", "credit_ended", "addon_removed"],
                 [0.45, 0.15, 0.12, 0.1, 0.06, 0.07, 0.05],
             )[0]
-            plan_key = f"plan:{plans[0]}"
+            broadband = next(item.subscription for item in held if item.subscription.plan_code and item.until == 0)
+            plan_key = f"plan:{broadband.plan_code}"
             if scenario == "price_rise":
                 description, amount = latest[plan_key]
                 latest[plan_key] = (f"{description} (annual price rise of £2.50)", amount + PRICE_RISE_CENTS)
-            elif scenario == "new_addon":
-                candidates = [code for code in self.addons if code not in addons]
-                code = rng.choice(candidates)
+                broadband.monthly_price_cents = amount + PRICE_RISE_CENTS  # what they pay from now on
+            elif scenario == "new_addon" and others:
+                code = rng.choice(others)
+                self.subscription(customer, code, _month_start(today, 0))  # taken this month: first charged now
                 latest[f"addon:{code}"] = (
                     f"{self.addons[code].name} (new add-on)",
                     self.addons[code].monthly_price_cents,
@@ -574,11 +635,17 @@ class _Generator:
                 latest["fee:late_payment"] = ("Late payment fee", 1000)
             elif scenario == "credit_ended":
                 previous["credit:goodwill"] = ("Goodwill credit", -rng.choice((500, 1000)))
-            elif scenario == "addon_removed" and addons:
-                latest.pop(f"addon:{addons[0]}", None)
+            elif scenario == "addon_removed":
+                on_last_bill = [item.subscription for item in held if item.subscription.addon_code and item.since >= 1]
+                if on_last_bill:
+                    # Cancelled from this month's bill: last month's was its last.
+                    dropped = on_last_bill[0]
+                    dropped.status, dropped.ends_on = "cancelled", _month_start(today, 0)
+                    latest.pop(f"addon:{dropped.addon_code}")
         failed_month = None
         failure = ""
-        if rng.random() < 0.08 and months >= 2:
+        # A late payment fee is charged for last month's bill, whose payment failed.
+        if months >= 2 and (scenario == "late_fee" or rng.random() < 0.08):
             failed_month, failure = months - 2, rng.choice(FAILURES)
         bills = self.bills(customer, history, failed_month=failed_month, failure=failure)
         if failed_month is not None and rng.random() < 0.5:
@@ -639,6 +706,6 @@ def load_demo_data(
         if index % 50 == 0:
             session.flush()
     generator.showcase_after()
-    session.add(DemoDataMarker(seed=seed, customers=customers, today=today, loaded_at=datetime.utcnow(), complete=True))
+    session.add(DemoDataMarker(seed=seed, customers=customers, today=today, loaded_at=clock.now(), complete=True))
     session.flush()
     return dict(sorted(generator.counts.items()))

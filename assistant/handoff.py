@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.models import Handoff
 
 OPEN_STATUSES = ("waiting", "with_rep")
@@ -28,7 +28,7 @@ def request_handoff(session: Session, conversation_id: str, customer_id: Optiona
         customer_id=customer_id,
         reason=reason[:60],
         status="waiting",
-        requested_at=datetime.utcnow(),
+        requested_at=clock.now(),
     )
     session.add(handoff)
     session.flush()

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assistant import clock
 from assistant.billing import latest_bills
 from assistant.models import Customer, Feedback, Subscription
 from assistant.orders import items_summary, recent_orders
@@ -25,7 +26,7 @@ class CustomerHistory:
     last_scores: list = field(default_factory=list)
 
     def tenure_days(self, today: Optional[date] = None) -> int:
-        return ((today or date.today()) - self.customer.joined_on).days
+        return ((today or clock.today()) - self.customer.joined_on).days
 
 
 def customer_history(session: Session, customer_id: str) -> Optional[CustomerHistory]:

@@ -23,6 +23,7 @@ import yaml
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.business import LINE, Catalog, _Checker, _LineLoader, parse_catalog
 from assistant.db import session_scope
 from assistant.demo_data import sync_catalog
@@ -145,7 +146,7 @@ def _joined(row: Dict[str, str], mapping: Mapping, as_of: date) -> date:
 
 
 def import_customers(session: Session, csv_path: Path, mapping: Mapping, as_of: Optional[date] = None) -> ImportReport:
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     report = ImportReport(csv_path)
     if not csv_path.exists():
         raise ImportFileError(f"{csv_path}: file not found")

@@ -216,6 +216,9 @@ class Ticket(Base):
     created_at = Column(DateTime, index=True)
     updated_at = Column(DateTime)
     conversation_id = Column(String(120), nullable=True, index=True)
+    # How many times the customer has reported this problem (a repeat adds a
+    # note here instead of a second ticket; the third is escalated).
+    reports = Column(Integer, nullable=False, default=1, server_default="1")
 
     customer = relationship("Customer", back_populates="tickets")
 

@@ -10,8 +10,9 @@ from typing import List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assistant import clock
 from assistant.customers import UK_POSTCODE
-from assistant.dates import say_date
+from assistant.dates import by_date, on_date
 from assistant.models import Customer, Order, OrderItem, Refund
 from assistant.refunds import new_refund, refund_for_order
 from assistant.tickets import open_ticket
@@ -66,12 +67,12 @@ def items_summary(order: Order) -> str:
 
 def describe_status(order: Order, today: Optional[date] = None) -> str:
     """One or two sentences a customer can act on, built from the record."""
-    today = today or date.today()
+    today = today or clock.today()
     what = items_summary(order)
     tracking = (
         f" with {order.carrier} (tracking {order.tracking_number})" if order.carrier and order.tracking_number else ""
     )
-    eta = say_date(order.estimated_delivery, today)
+    eta = on_date(order.estimated_delivery, today)
     status = order.status
     if status == "processing":
         return f"Order {order.number} ({what}) is being prepared in our warehouse and should arrive {eta}."
@@ -80,7 +81,7 @@ def describe_status(order: Order, today: Optional[date] = None) -> str:
     if status == "out_for_delivery":
         return f"Order {order.number} ({what}) is out for delivery{tracking} and should reach you today."
     if status == "delivered":
-        return f"Order {order.number} ({what}) was delivered {say_date(order.delivered_on, today)}."
+        return f"Order {order.number} ({what}) was delivered {on_date(order.delivered_on, today)}."
     if status == "delayed":
         return f"Order {order.number} ({what}) is delayed{tracking}: it was due {eta} and has not arrived yet."
     if status == "lost":
@@ -102,7 +103,21 @@ class DeliveryIssue:
 
 DELIVERY_ISSUE_WORDS = {
     "damaged": ("damag", "broken", "smashed", "crack", "dent", "faulty"),
-    "wrong_item": ("wrong", "not what i ordered", "different item"),
+    # "wrong number" or "wrong order number" is a correction, not a wrong item
+    "wrong_item": (
+        "wrong item",
+        "wrong thing",
+        "wrong product",
+        "wrong size",
+        "wrong colour",
+        "wrong color",
+        "wrong model",
+        "the wrong one",
+        "sent me the wrong",
+        "sent the wrong",
+        "not what i ordered",
+        "different item",
+    ),
     "missing": ("missing", "never arrived", "not arrived", "didn't arrive", "not here", "stolen", "lost"),
     "late": ("late", "delay", "still waiting", "overdue", "taking ages"),
 }
@@ -124,6 +139,22 @@ def classify_delivery_issue(text: str, order: Order, today: date) -> str:
     return "late"
 
 
+# Orders no delivery problem can be reported for: nothing is on its way or was kept.
+NO_DELIVERY_TO_REPORT = ("returned", "cancelled")
+
+
+def is_late(order: Order, today: Optional[date] = None) -> bool:
+    """On its way and past the day it was due."""
+    today = today or clock.today()
+    if order.status == "delayed":
+        return True
+    return (
+        order.status in ("processing", "shipped", "out_for_delivery")
+        and order.estimated_delivery is not None
+        and order.estimated_delivery < today
+    )
+
+
 def report_delivery_issue(
     session: Session,
     customer_id: str,
@@ -132,7 +163,7 @@ def report_delivery_issue(
     conversation_id: Optional[str] = None,
     today: Optional[date] = None,
 ) -> DeliveryIssue:
-    today = today or date.today()
+    today = today or clock.today()
     issue = classify_delivery_issue(customer_text, order, today)
     subjects = {
         "late": f"Late delivery of {order.number}",
@@ -142,8 +173,8 @@ def report_delivery_issue(
     }
     next_steps = {
         "late": (
-            f"I've asked {order.carrier or 'the carrier'} to chase it. If it hasn't arrived by "
-            f"{say_date(today + timedelta(days=LATE_GRACE_DAYS), today)}, we'll send a replacement or refund you, your choice."
+            f"I've asked {order.carrier or 'the carrier'} to chase it. If it hasn't arrived "
+            f"{by_date(today + timedelta(days=LATE_GRACE_DAYS), today)}, we'll send a replacement or refund you, your choice."
         ),
         "missing": "We'll open a claim with the carrier and send a replacement or a refund within 2 working days.",
         "damaged": "Please keep the packaging; we'll send a prepaid returns label and a replacement straight away.",
@@ -210,7 +241,7 @@ def why_not_cancellable(order: Order, return_window_days: int) -> Optional[str]:
         )
     if order.status == "delivered":
         return (
-            f"Order {order.number} was delivered {say_date(order.delivered_on)}, so it can't be cancelled, "
+            f"Order {order.number} was delivered {on_date(order.delivered_on)}, so it can't be cancelled, "
             f"but you can return it within {return_window_days} days of delivery for a full refund."
         )
     return f"Order {order.number} can't be cancelled: {describe_status(order)}"
@@ -231,7 +262,7 @@ def cancel_order(
     order.status = "cancelled"
     order.estimated_delivery = None
     return existing or new_refund(session, customer_id, order, "order cancelled before dispatch", "approved",
-                                  processing_business_days, today or date.today())  # fmt: skip
+                                  processing_business_days, today or clock.today())  # fmt: skip
 
 
 @dataclass

@@ -6,6 +6,7 @@ reason, and then does what the customer asked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import List, Optional
@@ -13,7 +14,8 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.dates import add_months, say_date
+from assistant import clock
+from assistant.dates import add_months, on_date, say_date
 from assistant.models import Plan, Subscription
 from assistant.money import format_money
 from assistant.tickets import open_ticket
@@ -71,7 +73,7 @@ def change_plan(session: Session, customer_id: str, to_code: str, today: Optiona
 
     Returns None when the customer has no plan of that kind or already has it.
     """
-    today = today or date.today()
+    today = today or clock.today()
     target = session.get(Plan, to_code)
     if target is None:
         return None
@@ -164,7 +166,7 @@ class Cancellation:
 def cancel_main_plan(
     session: Session, customer_id: str, reason: str, today: Optional[date] = None, notice_days: int = NOTICE_DAYS
 ) -> Optional[Cancellation]:
-    today = today or date.today()
+    today = today or clock.today()
     subscription = main_plan(session, customer_id)
     if subscription is None:
         return None
@@ -191,12 +193,12 @@ class ExitCost:
     def sentence(self) -> str:
         name = self.subscription.plan.name
         if self.subscription.status == "cancelling" and self.subscription.ends_on:
-            return (
-                f"{name} is already ending on {say_date(self.subscription.ends_on)}; nothing more is due for leaving."
-            )
+            return f"{name} is already ending {on_date(self.subscription.ends_on)}; nothing more is due for leaving."
         if self.months_left == 0:
+            # The term may end inside the notice period, so not always in the past.
+            ended = "ended" if self.term_ends <= clock.today() else "ends"
             return (
-                f"{name}: your minimum term ended on {say_date(self.term_ends)}, so there's no fee to leave. "
+                f"{name}: your minimum term {ended} {on_date(self.term_ends)}, so there's no fee to leave. "
                 f"With {self.notice_days} days' notice the last day would be {say_date(self.last_day)}."
             )
         monthly = format_money(self.subscription.monthly_price_cents)
@@ -215,7 +217,7 @@ def exit_costs(
     today: Optional[date] = None,
 ) -> List[ExitCost]:
     """For each current plan, what cancelling it today would cost, from its start date and price."""
-    today = today or date.today()
+    today = today or clock.today()
     last_day = today + timedelta(days=notice_days)
     costs = []
     for subscription in current_plans(session, customer_id):
@@ -236,3 +238,41 @@ def exit_costs(
             )
         )
     return costs
+
+
+_ORDINAL_WORDS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3}
+
+
+def read_plan_choice(text: str, options: List[Plan]) -> Optional[str]:
+    """The plan a typed reply picks among the options listed (cheapest first), or None.
+
+    "Fibre 500", "the 900 one", "900", "essential", "the cheapest", "the
+    fastest", "the second one" or "2" (the second button).
+    """
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    if not said or not options:
+        return None
+    for plan in options:
+        if plan.name.lower() in said or plan.code.replace("_", " ") in said:
+            return plan.code
+    numbers = re.findall(r"\b\d{1,4}\b", said)
+    for number in numbers:
+        by_speed = [p for p in options if p.speed_mbps and str(p.speed_mbps) == number]
+        by_name = [p for p in options if re.search(rf"\b{number}\b", p.name)]
+        picked = by_speed or by_name
+        if len(picked) == 1:
+            return picked[0].code
+    words = set(re.findall(r"[a-z]+", said))
+    named = [p for p in options if words & set(re.findall(r"[a-z]{4,}", p.name.lower()))]
+    if len(named) == 1:
+        return named[0].code
+    if re.search(r"\b(?:cheapest|lowest|least expensive)\b", said):
+        return options[0].code
+    if re.search(r"\b(?:fastest|quickest|best|top|most expensive)\b", said):
+        return max(options, key=lambda p: (p.speed_mbps or 0, p.monthly_price_cents)).code
+    for word, index in _ORDINAL_WORDS.items():
+        if re.search(rf"\b{word}\b", said) and index < len(options):
+            return options[index].code
+    if len(numbers) == 1 and said.strip(" .!") == numbers[0] and 1 <= int(numbers[0]) <= len(options):
+        return options[int(numbers[0]) - 1].code
+    return None

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from assistant import clock
 from assistant.db import database_url, make_engine, redis_url
 
 
@@ -72,4 +73,4 @@ def check_redis(url: Optional[str] = None) -> Optional[str]:
 
 def problems() -> List[str]:
     """One line per configured service that cannot be used."""
-    return [problem for problem in (check_database(), check_redis()) if problem]
+    return [problem for problem in (clock.check_setting(), check_database(), check_redis()) if problem]

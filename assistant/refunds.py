@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.dates import add_business_days, say_date
+from assistant import clock
+from assistant.dates import add_business_days, by_date, on_date
 from assistant.models import Order, Refund
 from assistant.money import format_money
 from assistant.reference_numbers import unused_reference
@@ -19,7 +20,7 @@ ACTIVE_REFUND_STATUSES = ("requested", "approved")
 
 @dataclass
 class RefundOutcome:
-    # created | existing | outside_window | not_delivered | no_order
+    # eligible (nothing written yet) | created | existing | outside_window | not_delivered | no_order
     kind: str
     order: Optional[Order] = None
     refund: Optional[Refund] = None
@@ -40,23 +41,33 @@ def request_refund(
     An order already refunded or being refunded gets its existing refund back,
     so asking twice never pays twice.
     """
-    today = today or date.today()
+    today = today or clock.today()
+    outcome = refund_eligibility(session, customer_id, order, return_window_days, today)
+    if outcome.kind != "eligible":
+        return outcome
+    refund = new_refund(session, customer_id, order, reason or "customer request", "requested",
+                        processing_business_days, today)  # fmt: skip
+    return RefundOutcome("created", order=order, refund=refund)
+
+
+def refund_eligibility(
+    session: Session, customer_id: str, order: Optional[Order], return_window_days: int, today: Optional[date] = None
+) -> RefundOutcome:
+    """Whether the order can be refunded now (kind "eligible"), without writing anything."""
+    today = today or clock.today()
     if order is None:
         return RefundOutcome("no_order")
     existing = refund_for_order(session, customer_id, order.number)
     if existing is not None:
         return RefundOutcome("existing", order=order, refund=existing)
     if order.status in ("lost", "cancelled"):
-        pass  # never delivered: refundable whatever the date
-    elif order.status != "delivered" or order.delivered_on is None:
+        return RefundOutcome("eligible", order=order)  # never delivered: refundable whatever the date
+    if order.status != "delivered" or order.delivered_on is None:
         return RefundOutcome("not_delivered", order=order)
-    else:
-        deadline = order.delivered_on + timedelta(days=return_window_days)
-        if today > deadline:
-            return RefundOutcome("outside_window", order=order, deadline=deadline)
-    refund = new_refund(session, customer_id, order, reason or "customer request", "requested",
-                        processing_business_days, today)  # fmt: skip
-    return RefundOutcome("created", order=order, refund=refund)
+    deadline = order.delivered_on + timedelta(days=return_window_days)
+    if today > deadline:
+        return RefundOutcome("outside_window", order=order, deadline=deadline)
+    return RefundOutcome("eligible", order=order, deadline=deadline)
 
 
 def refund_for_order(session: Session, customer_id: str, order_number: str) -> Optional[Refund]:
@@ -82,7 +93,7 @@ def new_refund(
         amount_cents=order.total_cents,
         reason=reason[:120],
         status=status,
-        requested_at=datetime.utcnow(),
+        requested_at=clock.now(),
         expected_by=add_business_days(today, processing_business_days),
     )
     session.add(refund)
@@ -100,15 +111,21 @@ def find_refunds(
 
 
 def describe_refund(refund: Refund, today: Optional[date] = None) -> str:
-    today = today or date.today()
+    today = today or clock.today()
     amount = format_money(refund.amount_cents)
     about = f" for order {refund.order_number}" if refund.order_number else ""
-    if refund.status == "requested":
-        return f"Refund {refund.number}{about} ({amount}) has been requested and is being checked; expect it by {say_date(refund.expected_by, today)}."
-    if refund.status == "approved":
-        return f"Refund {refund.number}{about} ({amount}) is approved and on its way: it should reach your account by {say_date(refund.expected_by, today)}."
+    if refund.status in ACTIVE_REFUND_STATUSES:
+        state = (
+            "has been requested and is being checked" if refund.status == "requested" else "is approved and on its way"
+        )
+        if refund.expected_by is not None and refund.expected_by < today:
+            # A day gone by is no deadline: not "expect it by yesterday".
+            when = f"it was expected {on_date(refund.expected_by, today)} and is late"
+        else:
+            when = f"expect it in your account {by_date(refund.expected_by, today)}"
+        return f"Refund {refund.number}{about} ({amount}) {state}: {when}."
     if refund.status == "paid":
-        return f"Refund {refund.number}{about} ({amount}) was paid {say_date(refund.resolved_on, today)}."
+        return f"Refund {refund.number}{about} ({amount}) was paid {on_date(refund.resolved_on, today)}."
     if refund.status == "rejected":
         return f"Refund {refund.number}{about} ({amount}) was not approved."
     return f"Refund {refund.number}{about} ({amount}) has the status '{refund.status}'."

@@ -8,10 +8,14 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.models import Ticket
 from assistant.reference_numbers import unused_reference
 
 OPEN_STATUSES = ("open", "pending")
+# Categories where an open ticket is the customer's one problem of that kind:
+# a new report adds to it instead of opening a second ticket.
+REPORTED_ONCE = ("complaint", "technical", "account_closure")
 
 
 def find_open_ticket(
@@ -43,12 +47,12 @@ def open_ticket(
     Asking twice about the same late parcel must not create two tickets.
     """
     existing = find_open_ticket(session, customer_id, category, order_number)
-    if existing is not None and (order_number or category == "complaint"):
+    if existing is not None and (order_number or category in REPORTED_ONCE):
         if details and details not in (existing.details or ""):
             existing.details = f"{existing.details}\n{details}".strip()
-        existing.updated_at = now or datetime.utcnow()
+        existing.updated_at = now or clock.now()
         return existing
-    now = now or datetime.utcnow()
+    now = now or clock.now()
     ticket = Ticket(
         number=unused_reference(session, Ticket, "TKT-", 6),
         customer_id=customer_id,
@@ -75,3 +79,18 @@ def open_tickets(session: Session, customer_id: str) -> list:
             .order_by(Ticket.created_at.desc())
         ).scalars()
     )
+
+
+def add_report(
+    session: Session, ticket: Ticket, details: str, escalate_at: int, now: Optional[datetime] = None
+) -> Ticket:
+    """The customer reported the same problem again: a note on the open ticket, escalated at `escalate_at` reports."""
+    now = now or clock.now()
+    ticket.reports = (ticket.reports or 1) + 1
+    note = f"[{now:%Y-%m-%d %H:%M}] Reported again in chat (report {ticket.reports})"
+    ticket.details = f"{ticket.details or ''}\n{note}: {details[:1000]}".strip()[:8000]
+    if ticket.reports >= escalate_at:
+        ticket.priority = "urgent"
+    ticket.updated_at = now
+    session.flush()
+    return ticket

@@ -12,12 +12,11 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import httpx
 
-from assistant import db
+from assistant import clock, db
 from assistant.demo_data import prepare_database
 from benchmarks import machine
 from scripts.model import ROOT, train, train_if_changed
@@ -68,7 +67,7 @@ def main() -> None:
     model = train_if_changed()
     workdir = Path(tempfile.mkdtemp())
     url = f"sqlite:///{workdir / 'bench.db'}"
-    prepare_database(db.make_engine(url), customers=500, seed=7, today=date.today())
+    prepare_database(db.make_engine(url), customers=500, seed=7, today=clock.today())
 
     services = build_services(model=model, extra_env={"DATABASE_URL": url}, **PORTS)
     start_all(services, timeout=300)

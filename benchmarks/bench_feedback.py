@@ -17,13 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import insert
 
-from assistant import db
+from assistant import clock, db
 from assistant.demo_data import prepare_database
 from assistant.identity import mint_survey_token
 from assistant.models import Feedback
@@ -141,7 +141,7 @@ def main() -> None:
     answers = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     workdir = Path(tempfile.mkdtemp())
     url = f"sqlite:///{workdir / 'feedback.db'}"
-    prepare_database(db.make_engine(url), customers=20, today=date.today())
+    prepare_database(db.make_engine(url), customers=20, today=clock.today())
     sidecar = Service(
         "bench-sidecar",
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(PORT),

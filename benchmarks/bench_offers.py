@@ -17,10 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from assistant import db
+from assistant import clock, db
 from assistant.business import load_catalog
 from assistant.demo_data import prepare_database
 from assistant.offers.engine import ConversationContext, decide
@@ -91,7 +90,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp())
     url = f"sqlite:///{workdir / 'offers.db'}"
     engine = db.make_engine(url)
-    prepare_database(engine, customers=CUSTOMERS, today=date.today())
+    prepare_database(engine, customers=CUSTOMERS, today=clock.today())
     db.use_engine(engine)
     print(f"machine: {os.cpu_count()} cores; {CUSTOMERS} demo customers on SQLite")
     started = time.perf_counter()

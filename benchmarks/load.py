@@ -48,7 +48,6 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -56,6 +55,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from assistant import clock
 from assistant.db import make_engine
 from assistant.identity import mint_survey_token
 from assistant.preflight import check_database, check_redis
@@ -349,7 +349,7 @@ def prepare_stores() -> None:
         connection.execute(text("CREATE SCHEMA public"))
     from assistant.demo_data import prepare_database
 
-    prepare_database(engine, customers=CUSTOMERS, seed=7, today=date.today())
+    prepare_database(engine, customers=CUSTOMERS, seed=7, today=clock.today())
     engine.dispose()
     import redis
 

@@ -25,10 +25,10 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from assistant import clock
 from scripts.model import ROOT
 from scripts.services import (
     Service,
@@ -214,7 +214,7 @@ def prepare(customers: int = 500) -> None:
 
     engine = make_engine()
     try:
-        prepare_database(engine, customers=customers, seed=7, today=date.today())
+        prepare_database(engine, customers=customers, seed=7, today=clock.today())
     finally:
         engine.dispose()
 

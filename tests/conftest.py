@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import Iterator, List, Optional
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from assistant import db
+from assistant import clock, db
 from assistant.demo_data import prepare_database
 from assistant.models import Base
 
@@ -19,7 +18,7 @@ TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
 
 def _build_demo_database(url: str) -> None:
     engine = db.make_engine(url)
-    prepare_database(engine, customers=120, seed=7, today=date.today())
+    prepare_database(engine, customers=120, seed=7, today=clock.today())
     db.use_engine(engine)
 
 
@@ -105,3 +104,40 @@ def chat(stack) -> Chat:
 @pytest.fixture(scope="session")
 def sidecar_url(stack) -> str:
     return f"http://127.0.0.1:{TEST_PORTS['api_port']}"
+
+
+# Tests that need the trained model and the real servers; the rest is the fast
+# part, which `make test-dated` runs again as of a day months away.
+SERVER_FIXTURES = {"stack", "chat", "sidecar_url"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "servers: needs the trained model and the real servers (not in the fast part)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
+
+
+def records() -> dict:
+    """Every application table's rows, to compare before and after a turn (the tracker store's excluded)."""
+    from assistant.models import Base as Tables
+
+    snapshot = {}
+    with db.get_engine().connect() as connection:
+        for table in Tables.metadata.sorted_tables:
+            rows = connection.execute(table.select()).all()
+            snapshot[table.name] = sorted(repr(tuple(row)) for row in rows)
+    return snapshot
+
+
+def changed_tables(before: dict, after: dict) -> dict:
+    """{table: (rows gone, rows new)} for every table that changed."""
+    changes = {}
+    for name in set(before) | set(after):
+        old, new = set(before.get(name, ())), set(after.get(name, ()))
+        if old != new:
+            changes[name] = (sorted(old - new), sorted(new - old))
+    return changes

@@ -176,3 +176,73 @@ def test_database_down_gives_a_polite_reply(database_url):
     finally:
         db.use_engine(working)
     assert templates(messages) == ["utter_systems_unavailable"] and events == []
+
+
+def fallback_with(text: str, intent: str = "nlu_fallback", ranking=None, slots=None, events=None):
+    tracker = make_tracker(text, intent, slots=slots, events=events)
+    tracker.latest_message["intent_ranking"] = ranking or []
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ActionRephraseOrHandoff().run(dispatcher, tracker, DOMAIN))
+    return dispatcher.messages, result
+
+
+def test_a_short_follow_up_about_the_order_in_focus_continues_its_job():
+    messages, events = fallback_with("when will it arrive?", slots={"focus_order": "ORD-100001"})
+    assert messages == [] and events == [{"event": "followup", "name": "action_check_order_status", "timestamp": None}]
+    _, events = fallback_with("and my plan?")
+    assert events[0]["name"] == "action_plan_info"
+
+
+def test_two_close_readings_are_asked_about_with_a_button_each():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.55},
+        {"name": "track_order", "confidence": 0.41},
+        {"name": "delivery_problem", "confidence": 0.38},
+    ]
+    messages, _ = fallback_with("my parcel thing", ranking=ranking)
+    assert templates(messages) == ["utter_clarify"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/track_order", "/delivery_problem", "/out_of_scope"]
+    assert messages[0]["first"] == "where your order is"
+    one_clear = [{"name": "track_order", "confidence": 0.5}, {"name": "explain_bill", "confidence": 0.05}]
+    assert templates(fallback_with("blah", ranking=one_clear)[0]) == ["utter_rephrase"]
+
+
+def test_out_of_scope_is_said_plainly_and_a_person_only_on_the_second_miss():
+    assert templates(fallback_with("order me a pizza", "out_of_scope")[0]) == ["utter_out_of_scope"]
+    earlier = [
+        {"event": "user", "text": "book a flight", "parse_data": {"intent": {"name": "out_of_scope"}}},
+        {"event": "action", "name": "action_rephrase_or_handoff"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert templates(fallback_with("order me a pizza", "out_of_scope", events=earlier)[0]) == ["utter_offer_human"]
+
+
+def test_repair_offers_the_next_best_reading_of_the_question_before():
+    from actions.support import ActionRepair
+
+    asked = {
+        "intent": {"name": "explain_bill"},
+        "intent_ranking": [{"name": "explain_bill", "confidence": 0.6}, {"name": "payment_problem", "confidence": 0.3}],
+    }
+    earlier = [
+        {"event": "user", "text": "my bill thing", "parse_data": asked},
+        {"event": "action", "name": "action_explain_bill"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    tracker = make_tracker("that didn't answer my question", "repair", events=earlier)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRepair().run(dispatcher, tracker, DOMAIN))
+    assert templates(dispatcher.messages) == ["utter_repair_next_reading"]
+    assert dispatcher.messages[0]["reading"] == "a payment problem"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/payment_problem", "/human_handoff"]
+
+
+def test_every_job_a_customer_starts_has_a_label():
+    from assistant.intent_labels import load_intent_labels
+
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "rules.yml").read_text())["rules"]
+    started = {r["steps"][0]["intent"] for r in rules if "intent" in r["steps"][0] and not r.get("condition")}
+    not_jobs = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope", "nlu_fallback", "inform", "affirm",
+                "deny", "resolved_by_rep", "undo_change", "repair"}  # fmt: skip
+    assert started - not_jobs <= set(load_intent_labels())
+    assert set(load_intent_labels()) <= set(DOMAIN["intents"])

@@ -25,6 +25,7 @@ import socketio
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from assistant import clock
 from assistant.db import make_engine
 from assistant.preflight import check_redis
 from scripts.cluster import Ports, build_cluster
@@ -37,10 +38,13 @@ PUBLIC = f"http://127.0.0.1:{PORTS.public}"
 INTERNAL = f"http://127.0.0.1:{PORTS.internal}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 
-pytestmark = pytest.mark.skipif(
-    not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
-    reason="the cluster runs on PostgreSQL: `make test-postgres` (CI runs it)",
-)
+pytestmark = [
+    pytest.mark.servers,
+    pytest.mark.skipif(
+        not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+        reason="the cluster runs on PostgreSQL: `make test-postgres` (CI runs it)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +58,10 @@ def cluster_env(database_url):
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    from datetime import date
 
     from assistant.demo_data import prepare_database
 
-    prepare_database(engine, customers=40, seed=7, today=date.today())
+    prepare_database(engine, customers=40, seed=7, today=clock.today())
     engine.dispose()
     return {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OFFER_MODEL_PATH": os.environ["OFFER_MODEL_PATH"]}
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant import db
-from assistant.models import Handoff, Subscription, Ticket
+from assistant.models import Handoff, Refund, Subscription, Ticket
 
 JANE, SAM = "C00001", "C00002"
 
@@ -50,12 +50,15 @@ def test_refund_status_from_the_record(chat):
     assert "RF-10001" in reply and "approved" in reply
 
 
-def test_refund_request_inside_the_return_window_creates_one_refund(chat, session):
+def test_refund_request_inside_the_return_window_creates_one_refund_on_yes(chat, session):
     sender = new_sender()
     first = chat.text(sender, "I want a refund for order ORD-100004", "C00003")
-    assert "RF-" in first and "ORD-100004" in first
+    assert "£" in first and "ORD-100004" in first and "Shall I request it?" in first
+    assert "RF-" in chat.text(sender, "yes", "C00003")
     again = chat.text(sender, "please refund ORD-100004", "C00003")
     assert "already a refund" in again
+    refunds = session.execute(select(Refund).where(Refund.order_number == "ORD-100004")).scalars().all()
+    assert len(refunds) == 1 and refunds[0].status == "requested"
 
 
 def test_anonymous_customer_is_identified_by_email_and_postcode_then_answered(chat):
@@ -75,8 +78,11 @@ def test_wrong_postcode_discloses_nothing(chat):
     assert "couldn't match" in reply and "ORD-" not in reply
 
 
-def test_delivery_problem_opens_a_ticket(chat, session):
-    reply = chat.text(new_sender(), "my order ORD-100003 is late, it still hasn't come", SAM)
+def test_delivery_problem_opens_a_ticket_on_yes(chat, session):
+    sender = new_sender()
+    ask = chat.text(sender, "my order ORD-100003 is late, it still hasn't come", SAM)
+    assert "ORD-100003" in ask and "Shall I" in ask
+    reply = chat.text(sender, "yes", SAM)
     assert "TKT-" in reply
     ticket_number = reply[reply.index("TKT-") : reply.index("TKT-") + 10]
     ticket = session.get(Ticket, ticket_number)
@@ -94,7 +100,9 @@ def test_cancellation_offers_one_fitting_alternative_then_honours_no(chat, sessi
     assert any(m.get("buttons") for m in ask)
     offer = chat.text(sender, '/inform{"cancel_reason": "moving"}', "C00004")
     assert "new address" in offer
-    done = chat.text(sender, "/deny", "C00004")
+    confirm = chat.text(sender, "/deny", "C00004")
+    assert "Shall I cancel it?" in confirm
+    done = chat.text(sender, "/affirm", "C00004")
     assert "cancelled" in done
     subscription = (
         session.execute(
@@ -128,10 +136,12 @@ def test_a_fault_named_in_the_first_message_is_not_asked_again(chat):
     assert "move it somewhere open" in text and "Which of these is closest" not in text
 
 
-def test_complaint_is_acknowledged_with_a_ticket_and_no_selling(chat):
-    reply = chat.text(new_sender(), "I want to make a formal complaint, your service has been terrible", "C00003")
-    assert "TKT-" in reply and "sorry" in reply.lower()
-    assert "£" not in reply
+def test_complaint_is_acknowledged_recorded_on_yes_and_no_selling(chat):
+    sender = new_sender()
+    ask = chat.text(sender, "I want to make a formal complaint, your service has been terrible", "C00003")
+    assert "sorry" in ask.lower() and "£" not in ask
+    reply = chat.text(sender, "yes", "C00003")
+    assert "TKT-" in reply and "£" not in reply
 
 
 def test_hand_off_marks_the_conversation_and_the_bot_stays_silent(chat, session):
@@ -146,7 +156,8 @@ def test_hand_off_marks_the_conversation_and_the_bot_stays_silent(chat, session)
 def test_two_misses_in_a_row_offer_a_human(chat):
     sender = new_sender()
     first = chat.text(sender, "what's the weather like on mars", JANE)
-    assert "rephrase" in first.lower() or "another way" in first.lower()
+    assert "can't help with that" in first or "another way" in first  # said plainly, no person yet
+    assert "person" not in first
     second = chat.say(sender, "blorp zzkx qwv", JANE)
     assert any("person" in m.get("text", "") for m in second)
 
@@ -194,7 +205,9 @@ def test_troubleshooting_that_fails_opens_a_technical_ticket(chat):
     step = chat.text(sender, '/inform{"tech_issue": "no_connection"}', "C00001")
     assert "restart your router" in step
     assert "working now" in chat.text(sender, "/affirm", "C00001")
-    reply = chat.text(sender, "/deny", "C00001")
+    ask = chat.text(sender, "/deny", "C00001")
+    assert "technical team" in ask and "Shall I open it?" in ask
+    reply = chat.text(sender, "/affirm", "C00001")
     assert "TKT-" in reply and "technical team" in reply
 
 
@@ -306,9 +319,9 @@ def test_a_message_sent_again_with_its_id_is_answered_again_not_handled_twice(ch
     first = chat.text(sender, "where is my order?", JANE, metadata={"message_id": "m-2"})
     again = chat.text(sender, "where is my order?", JANE, metadata={"message_id": "m-2"})
     assert "ORD-100001" in first and again == first
-    other = chat.text(sender, "where is my order?", JANE, metadata={"message_id": "m-3"})  # a new message is handled
+    other = chat.text(sender, "where's my laptop?", JANE, metadata={"message_id": "m-3"})  # a new message is handled
     assert "ORD-100001" in other
     tracker = httpx.get(f"{chat.url.split('/webhooks')[0]}/conversations/{sender}/tracker").json()
     users = [e for e in tracker["events"] if e["event"] == "user"]
-    assert [e["text"] for e in users] == ["hi", "where is my order?", "where is my order?"]
+    assert [e["text"] for e in users] == ["hi", "where is my order?", "where's my laptop?"]
     assert [e.get("message_id") for e in users[1:]] == ["m-2", "m-3"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from assistant import clock
 from assistant.billing import compare_bills, explain_latest_bill, payment_situation
 from assistant.customers import mask_email, verify_identity
 from assistant.history import customer_history, history_as_dict
@@ -16,7 +17,7 @@ from assistant.plans import cancel_main_plan, change_plan, retention_offer
 from assistant.refunds import request_refund
 from assistant.tickets import open_ticket
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +222,7 @@ def test_handoff_queue(session):
     from assistant.handoff import is_with_rep, queue_position, request_handoff
 
     first = request_handoff(session, "conv-a", "C00001", "wants a person")
-    first.requested_at = datetime.utcnow() - timedelta(minutes=5)
+    first.requested_at = clock.now() - timedelta(minutes=5)
     second = request_handoff(session, "conv-b", None, "wants a person")
     assert request_handoff(session, "conv-a", "C00001", "again").id == first.id
     assert queue_position(session, second) == queue_position(session, first) + 1

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from assistant import db
+from assistant import clock, db
 from assistant.cx.feedback import FeedbackConflict, record_feedback, scores
 from assistant.demo_data import prepare_database
 from assistant.identity import mint_survey_token, signing_secret
@@ -225,7 +225,7 @@ def test_follow_up_moves_forward_only_and_flags_overdue(api, session):
     # two days later and not resolved: overdue
     session.expire_all()
     row = session.get(FollowUp, follow_up.id)
-    row.due_at = datetime.utcnow() - timedelta(minutes=1)
+    row.due_at = clock.now() - timedelta(minutes=1)
     session.commit()
     overdue_ids = [f["id"] for f in api.get("/api/followups?overdue=true", auth=SUPERVISOR).json()]
     assert follow_up.id in overdue_ids

@@ -159,14 +159,23 @@ def test_at_most_one_offer_per_conversation():
     assert decision.offer_to_make is None and decision.hold.rule == "already_offered"
 
 
-def test_none_within_30_days_of_declining_the_same_addon():
+def test_no_offer_at_all_within_30_days_of_declining_any_addon():
     model = model_preferring("device_protection")
-    declined = customer(declines={"device_protection": NOW - timedelta(days=29)})
+    declined = customer(declines={"cloud_backup": NOW - timedelta(days=29)})
     decision = decide(declined, answered(), CATALOG, model)
-    assert "device_protection" not in {o.code for o in decision.offers}
-    assert decision.offer_to_make.code != "device_protection"  # another add-on may still fit
-    later = customer(declines={"device_protection": NOW - timedelta(days=31)})
+    assert decision.offer_to_make is None and decision.hold.rule == "recent_decline"
+    later = customer(declines={"cloud_backup": NOW - timedelta(days=31)})
     assert decide(later, answered(), CATALOG, model).offer_to_make.code == "device_protection"
+    # the add-on declined is still not the one offered once the quiet days are over for another
+    same = customer(declines={"device_protection": NOW - timedelta(days=31)})
+    assert decide(same, answered(), CATALOG, model).offer_to_make.code == "device_protection"
+
+
+def test_in_a_chat_only_once_the_need_is_met_and_never_after_a_misreading():
+    model = model_preferring("device_protection")
+    assert decide(customer(), answered(need_met=False), CATALOG, model).hold.rule == "need_not_met"
+    assert decide(customer(), answered(misunderstood=True), CATALOG, model).hold.rule == "misunderstood"
+    assert decide(customer(), answered(need_met=True), CATALOG, model).offer_to_make.code == "device_protection"
 
 
 def test_only_after_their_own_question_is_answered():
@@ -212,11 +221,21 @@ def test_customer_with_no_history_gets_an_honest_generic_reason():
 
 
 @pytest.fixture(scope="module")
-def demo_profiles(database_url):
-    from assistant.db import session_scope
+def demo_profiles():
+    """The demo base made as of a fixed day, so what the model learns cannot move with the calendar."""
+    from sqlalchemy.orm import Session
 
-    with session_scope() as session:
-        return load_profiles(session)
+    from assistant import db
+    from assistant.demo_data import load_demo_data, sync_catalog
+    from assistant.models import Base
+
+    engine = db.make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine, future=True) as session:
+        sync_catalog(session, CATALOG)
+        load_demo_data(session, seed=7, customers=120, today=TODAY)
+        session.commit()
+        return load_profiles(session, today=TODAY)
 
 
 def test_model_learns_what_similar_customers_own(demo_profiles):
@@ -268,3 +287,21 @@ def test_reason_with_an_unknown_fact_fails_at_load_naming_the_line(tmp_path):
         parse_catalog(path)
     line = next(i + 1 for i, row in enumerate(path.read_text().splitlines()) if "code: streaming_pack" in row)
     assert f"catalog.yml:{line}:" in str(error.value) and "favourite_show" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text, about",
+    [
+        ("what is it?", True),
+        ("how much is that?", True),
+        ("what does it include?", True),
+        ("tell me more", True),
+        ("can you explain my bill?", False),
+        ("how much is my bill", False),
+        ("where is my order", False),
+    ],
+)
+def test_a_question_about_the_offer_just_made(text, about):
+    from assistant.offers.chat import asks_about_offer
+
+    assert asks_about_offer(text) is about

@@ -6,9 +6,12 @@ import json
 import re
 import subprocess
 
+import pytest
 import yaml
 
 from scripts.model import ROOT, rasa_bin, rasa_env, train_if_changed
+
+pytestmark = pytest.mark.servers  # trains the model and runs Rasa's own test
 
 # Warnings Rasa's validator gives for a sound domain, and why they are sound.
 EXPECTED_WARNINGS = (
@@ -44,7 +47,7 @@ def test_rasa_data_validate_is_clean():
         if unused:
             name = unused.group(1)
             asked_by_a_form = name.startswith("utter_ask_") and name[len("utter_ask_") :] in form_slots
-            if asked_by_a_form or f'"{name}"' in actions_code:
+            if asked_by_a_form or f'"{name}"' in actions_code or _named_by_family(name, actions_code, domain):
                 continue  # dispatched by a form or a custom action, which the validator can't see
         elif any(expected in warning for expected in EXPECTED_WARNINGS):
             continue
@@ -80,3 +83,20 @@ def test_every_test_story_passes(tmp_path):
     report = json.loads((tmp_path / "story_report.json").read_text())
     assert report["conversation_accuracy"]["accuracy"] == 1.0, report["conversation_accuracy"]
     assert report["conversation_accuracy"]["total"] >= 15
+
+
+def _named_by_family(name: str, actions_code: str, domain: dict) -> bool:
+    """utter_confirm_<change>, utter_back_to_<form>: chosen by an action as f"utter_confirm_{kind}"."""
+    from assistant.changes import KINDS
+
+    families = {
+        "utter_confirm_": KINDS,
+        "utter_done_": KINDS,
+        "utter_undone_": KINDS,
+        "utter_cannot_undo_": KINDS,
+        "utter_back_to_": tuple(domain["forms"]),
+    }
+    for prefix, members in families.items():
+        if name.startswith(prefix) and f'f"{prefix}{{' in actions_code and name[len(prefix) :] in members:
+            return True
+    return False

@@ -5,12 +5,12 @@ checked against the records they change."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from assistant import db
+from assistant import clock, db
 from assistant.accounts import CLOSURE_CATEGORY
 from assistant.dates import add_months
 from assistant.models import Bill, Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
@@ -33,9 +33,9 @@ def add_order(customer_id: str, status: str) -> str:
             Order(
                 number=number,
                 customer_id=customer_id,
-                placed_at=datetime.utcnow(),
+                placed_at=clock.now(),
                 status=status,
-                estimated_delivery=date.today() + timedelta(days=3),
+                estimated_delivery=clock.today() + timedelta(days=3),
                 shipping_address="1 Old Lane, LS1 4AP",
                 total_cents=product.price_cents,
             )
@@ -74,7 +74,7 @@ def test_no_to_cancelling_leaves_the_order_alone(chat, stack):
     number = add_order("C00011", "processing")
     sender = new_sender()
     assert "Shall I cancel it?" in chat.text(sender, f"I want to cancel my order {number}", "C00011")
-    assert "left your order as it is" in chat.text(sender, "no", "C00011")
+    assert "haven't changed anything" in chat.text(sender, "no", "C00011")
     assert order_and_refunds(number)[0] == "processing" and order_and_refunds(number)[2] == []
 
 
@@ -124,7 +124,11 @@ def test_address_change_moves_the_account_and_orders_not_yet_dispatched(chat, st
     assert "The address on your account is" in ask and waiting in ask
     retry = chat.text(sender, "somewhere in Leeds", customer_id)
     assert "postcode" in retry  # asked again, nothing changed
-    done = chat.text(sender, "27 Canal Wharf, Leeds LS11 5PS", customer_id)
+    ask = chat.text(sender, "27 Canal Wharf, Leeds LS11 5PS", customer_id)
+    assert "27 Canal Wharf, Leeds, LS11 5PS" in ask and "Shall I make the change?" in ask
+    with db.session_scope() as session:
+        assert session.get(Customer, customer_id).postcode != "LS11 5PS"  # nothing before the yes
+    done = chat.text(sender, "yes", customer_id)
     assert "27 Canal Wharf, Leeds, LS11 5PS" in done and waiting in done and shipped in done
     with db.session_scope() as session:
         customer = session.get(Customer, customer_id)
@@ -140,7 +144,8 @@ def test_a_question_in_the_middle_of_an_address_change_is_answered_then_the_addr
     side = chat.say(sender, "what are your opening hours?", customer_id)
     assert "Monday to Friday" in side[0]["text"] and "postcode" not in side[0]["text"]
     assert "What's the new address" in side[-1]["text"]  # and back to the address
-    done = chat.text(sender, "8 Mill Lane, York YO1 7HH", customer_id)
+    assert "8 Mill Lane, York, YO1 7HH" in chat.text(sender, "8 Mill Lane, York YO1 7HH", customer_id)
+    done = chat.text(sender, "yes please", customer_id)
     assert "8 Mill Lane, York, YO1 7HH" in done
     with db.session_scope() as session:
         assert session.get(Customer, customer_id).postcode == "YO1 7HH"
@@ -219,7 +224,7 @@ def test_closing_the_account_says_what_it_means_and_files_one_request_on_yes(cha
 def test_no_to_closing_keeps_the_account_and_files_nothing(chat, stack):
     sender = new_sender()
     chat.text(sender, "please close my online account", MIA)
-    assert "stays open" in chat.text(sender, "no", MIA)
+    assert "haven't changed anything" in chat.text(sender, "no", MIA)
     assert closure_tickets(MIA) == []
 
 

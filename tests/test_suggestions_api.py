@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from assistant import clock
 from assistant.models import Feedback, OfferEvent, RepSuggestion, Subscription
 from assistant.offers.engine import Offer
 from assistant.offers.log import record_offer_shown
@@ -90,7 +91,7 @@ def test_offer_report_conversion_revenue_and_scores_with_and_without(api, sessio
         shown = Offer("static_ip", "Static IP address", 500, 0.3, "On Fibre 900 a fixed address helps.")
         event = record_offer_shown(session, "C00003", shown, conversation, channel=channel)
         event.status = status
-        now = datetime.now()
+        now = clock.now()
         session.add(
             Feedback(
                 conversation_id=conversation,
@@ -154,7 +155,7 @@ def test_prompts_used_are_joined_to_their_conversations_scores(api, session):
     question = shown.logged[0]
     session.commit()
     api.post(f"/api/suggestions/{question.id}/use", json={"use": "as_is"}, auth=REP)
-    now = datetime.now()
+    now = clock.now()
     session.add(
         Feedback(
             conversation_id=conversation,

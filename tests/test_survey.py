@@ -18,12 +18,17 @@ def new_sender() -> str:
 
 
 @pytest.mark.parametrize(
-    "text, low, high, expected",
-    [("9", 0, 10, 9), (" 10 ", 0, 10, 10), ("7/10", 0, 10, 7), ("0", 0, 10, 0), ("11", 0, 10, SKIPPED),
-     ("0", 1, 5, SKIPPED), ("skip", 0, 10, SKIPPED), ("great service", 0, 10, SKIPPED), (None, 0, 10, SKIPPED)],
+    "slot, text, expected",
+    [("survey_nps", "9", 9), ("survey_nps", " 10 ", 10), ("survey_nps", "7/10", 7), ("survey_nps", "0", 0),
+     ("survey_nps", "nine out of ten", 9), ("survey_nps", "a solid 8", 8), ("survey_nps", "10!", 10),
+     ("survey_nps", "11", None), ("survey_csat", "0", None), ("survey_nps", "skip", SKIPPED),
+     ("survey_nps", "4 out of 5", None), ("survey_csat", "pretty good", 4), ("survey_csat", "not great", 2),
+     ("survey_csat", "excellent", 5), ("survey_ces", "very easy", 1), ("survey_ces", "not easy", 5),
+     ("survey_nps", "great service", None), ("survey_nps", None, None), ("survey_nps", "maybe later", None),
+     ("survey_nps", "i never signed up for cloud backup, take it off", None)],
 )  # fmt: skip
-def test_scores_are_read_from_answers_and_anything_else_is_a_skip(text, low, high, expected):
-    assert parse_score(text, low, high) == expected
+def test_scores_in_digits_or_words_skips_and_what_is_not_an_answer(slot, text, expected):
+    assert parse_score(text, slot) == expected
 
 
 def feedback_for(session, sender):
@@ -120,3 +125,27 @@ def test_resolve_needs_a_rep_and_says_when_the_assistant_is_unreachable(database
         assert client.post("/api/conversations/x/resolve").status_code == 401
         down = client.post("/api/conversations/x/resolve", auth=("priya", "priya-demo"))
         assert down.status_code == 503 and "could not be reached" in down.json()["detail"]
+
+
+def test_an_objection_typed_for_a_score_ends_the_survey_and_is_handled(chat, session):
+    sender = new_sender()
+    chat.text(sender, "why is my bill higher?", "C00001")
+    chat.say(sender, "bye", "C00001")
+    assert "satisfied" in chat.text(sender, "nine out of ten", "C00001")
+    replies = chat.say(sender, "why is my bill so high, I never signed up for device protection", "C00001")
+    text = " ".join(m.get("text", "") for m in replies)
+    assert "leave the survey" in text and "£" in text  # the bill question is answered
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.csat, stored.ces) == (9, None, None)  # the objection is not a score or a skip
+    assert "ORD-100001" in chat.text(sender, "where is my order?", "C00001")  # and the chat goes on
+
+
+def test_typed_words_are_scores_on_their_scale(chat, session):
+    sender = new_sender()
+    chat.say(sender, "bye", "C00002")
+    chat.text(sender, "8/10", "C00002")
+    chat.text(sender, "pretty good", "C00002")
+    chat.text(sender, "very easy", "C00002")
+    chat.text(sender, "skip", "C00002")
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.csat, stored.ces, stored.comment or "") == (8, 4, 1, "")

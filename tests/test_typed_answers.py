@@ -52,6 +52,8 @@ def test_the_answers_are_the_values_of_the_buttons_they_stand_for():
         buttons = domain["responses"][f"utter_ask_{slot}"][0]["buttons"]
         values = {
             json.loads(re.sub(r"\{\{|\}\}", lambda m: m.group()[0], b["payload"].split("/inform", 1)[1]))[slot]
+            if b["payload"].startswith("/inform")
+            else b["payload"]  # the survey's buttons send the score itself
             for b in buttons
         }
         assert set(answers) == values, slot

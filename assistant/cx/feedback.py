@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.cx.scores import Ces, Csat, Nps
 from assistant.models import Feedback, FollowUp
 
@@ -60,7 +61,7 @@ def record_feedback(
         if all(getattr(existing, name) == value for name, value in answers.items()):
             return existing, False
         raise FeedbackConflict(f"conversation {conversation_id!r} already has feedback")
-    now = now or datetime.utcnow()
+    now = now or clock.now()
     feedback = Feedback(conversation_id=conversation_id, created_at=now, **answers, **_buckets(now))
     session.add(feedback)
     session.flush()
@@ -220,12 +221,12 @@ def update_follow_up(
     if owner is not None:
         follow_up.owner = owner
     if notes:
-        stamp = (now or datetime.utcnow()).strftime("%Y-%m-%d %H:%M")
+        stamp = (now or clock.now()).strftime("%Y-%m-%d %H:%M")
         follow_up.notes = f"{follow_up.notes}\n[{stamp}] {notes}".strip()
-    follow_up.updated_at = now or datetime.utcnow()
+    follow_up.updated_at = now or clock.now()
     session.flush()
     return follow_up
 
 
 def is_overdue(follow_up: FollowUp, now: Optional[datetime] = None) -> bool:
-    return follow_up.status != "resolved" and (now or datetime.utcnow()) > follow_up.due_at
+    return follow_up.status != "resolved" and (now or clock.now()) > follow_up.due_at

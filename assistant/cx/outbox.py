@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, Dict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.cx.feedback import FeedbackConflict, record_feedback
 from assistant.models import FeedbackOutbox
 
@@ -17,7 +17,7 @@ def put(session: Session, feedback: Dict[str, Any], error: str = "") -> Feedback
     row = FeedbackOutbox(
         conversation_id=feedback["conversation_id"],
         payload=json.dumps(feedback),
-        created_at=datetime.utcnow(),
+        created_at=clock.now(),
         attempts=1,
         last_error=error[:200] or None,
     )
@@ -37,7 +37,7 @@ def drain(session: Session, limit: int = 500) -> int:
             record_feedback(session, **json.loads(row.payload))
         except FeedbackConflict:
             pass  # the conversation's feedback arrived by another road: already recorded once
-        row.delivered_at = datetime.utcnow()
+        row.delivered_at = clock.now()
         row.attempts += 1
         delivered += 1
     session.flush()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import re
 from typing import Optional
 
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.business import load_catalog
 from assistant.cx.comments import sentiment
 from assistant.handoff import is_with_rep
@@ -39,6 +40,8 @@ def make_offer_after_answer(
     complaint_open: bool,
     cancelling: bool,
     task_in_progress: Optional[str] = None,
+    need_met: bool = False,
+    misunderstood: bool = False,
 ) -> Optional[OfferEvent]:
     """Record and return the offer to make now, or None when a guardrail holds it back."""
     profile = load_profile(session, customer_id)
@@ -54,7 +57,9 @@ def make_offer_after_answer(
         handoff_active=is_with_rep(session, conversation_id),
         task_in_progress=task_in_progress,
         offers_made=offers_made_in(session, conversation_id),
-        now=datetime.now(),
+        need_met=need_met,
+        misunderstood=misunderstood,
+        now=clock.now(),
     )
     decision = decide(profile, context, load_catalog(), current_model())
     offer = decision.offer_to_make
@@ -63,3 +68,24 @@ def make_offer_after_answer(
             logger.debug("no offer in %s: %s", conversation_id, decision.hold.message)
         return None
     return record_offer_shown(session, customer_id, offer, conversation_id, channel="chat")
+
+
+_ABOUT_THE_OFFER = re.compile(
+    r"\b(?:what(?:'?s| is| does| do) (?:it|that|this|they|included|in it)|what'?s that|what is that|"
+    r"how much|what(?:'?s| is| does) it (?:cost|include|cover|do)|what do(?:es)? (?:i|it|you) (?:get|include|cover)|"
+    r"tell me more|more (?:info|information|details)|details|price|cost|is it worth|what'?s included|"
+    r"how does (?:it|that) work|what would i get)\b"
+)
+
+
+_ABOUT_SOMETHING_ELSE = re.compile(
+    r"\b(?:bill|order|parcel|delivery|refund|plan|broadband|contract|payment|account)s?\b"
+)
+
+
+def asks_about_offer(text: Optional[str]) -> bool:
+    """ "What is it?", "how much?", "what does it include?": a question about the offer just made."""
+    said = (text or "").lower().replace("\u2019", "'")
+    if len(said.split()) > 10 or _ABOUT_SOMETHING_ELSE.search(said):
+        return False  # "can you explain my bill?" is a new question, not one about the offer
+    return bool(_ABOUT_THE_OFFER.search(said))

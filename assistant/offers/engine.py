@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import List, Optional
 
+from assistant import clock
 from assistant.business import Catalog
 from assistant.offers.eligibility import why_not_eligible
 from assistant.offers.profile import CustomerProfile
@@ -50,6 +51,11 @@ class ConversationContext:
     # address change half given): answering a side question does not solve it.
     task_in_progress: Optional[str] = None
     offers_made: int = 0  # offers already made in this conversation
+    # In a chat: the customer said their need is met ("thanks", "that's all").
+    # Reps see suggestions at any time, so it defaults to True.
+    need_met: bool = True
+    # The assistant misread a turn of this conversation (a fallback, a correction).
+    misunderstood: bool = False
     now: Optional[datetime] = None
 
 
@@ -93,7 +99,7 @@ class OfferDecision:
 
 def conversation_hold(profile: CustomerProfile, context: ConversationContext) -> Optional[Hold]:
     """The first guardrail that forbids an offer in this conversation, or None."""
-    now = context.now or datetime.now()
+    now = context.now or clock.now()
     if context.complaint_open:
         return Hold("complaint", "The customer has a complaint under way: no offers.")
     if context.cancelling:
@@ -110,12 +116,21 @@ def conversation_hold(profile: CustomerProfile, context: ConversationContext) ->
     for score, at in profile.nps_scores:
         if score <= DETRACTOR_MAX and now - at <= timedelta(days=DETRACTOR_QUIET_DAYS):
             return Hold("recent_detractor", f"They scored us {score} out of 10 on {at:%d %B %Y}.")
+    if profile.declines:
+        code, declined = max(profile.declines.items(), key=lambda item: item[1])
+        if now - declined < timedelta(days=DECLINE_QUIET_DAYS):
+            # A no to one add-on is a no to being sold to, for a while.
+            return Hold("recent_decline", f"They declined an offer ({code}) on {declined:%d %B %Y}.")
     if context.offers_made:
         return Hold("already_offered", "An offer was already made in this conversation.")
+    if context.misunderstood:
+        return Hold("misunderstood", "The assistant misread a turn of this conversation.")
     if not context.request_answered:
         return Hold("not_answered", "Their own question has not been answered yet.")
     if context.task_in_progress:
         return Hold("task_in_progress", f"They are still in the middle of {context.task_in_progress}.")
+    if not context.need_met:
+        return Hold("need_not_met", "They have not said their need is met yet.")
     if context.sentiment <= UNHAPPY_SENTIMENT:
         return Hold("unhappy", "Their last message sounded unhappy.")
     return None
@@ -128,7 +143,7 @@ def decide(
     model: Optional[PropensityModel],
 ) -> OfferDecision:
     """Ranked offers for this customer now, with what is held back and why."""
-    now = context.now or datetime.now()
+    now = context.now or clock.now()
     decision = OfferDecision(hold=conversation_hold(profile, context))
     decision.retention_only = bool(decision.hold and decision.hold.rule == "cancellation")
     ranked: List[Offer] = []

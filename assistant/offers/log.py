@@ -10,12 +10,13 @@ conversations they were used in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import List, Optional
 
 from sqlalchemy import DateTime, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.models import AddOn, OfferEvent, RepSuggestion, Subscription
 from assistant.offers.engine import Offer
 from assistant.offers.questions import Question
@@ -36,7 +37,7 @@ def record_offer_shown(
         monthly_price_cents=offer.monthly_price_cents,
         channel=channel,
         status="shown",
-        shown_at=datetime.now(),
+        shown_at=clock.now(),
     )
     session.add(event)
     session.flush()
@@ -66,7 +67,7 @@ class AcceptedOffer:
 
 def accept_offer(session: Session, event: OfferEvent, today: Optional[date] = None) -> AcceptedOffer:
     """The customer said yes: a pending add-on from their next bill."""
-    today = today or date.today()
+    today = today or clock.today()
     starts = next_bill_start(today)
     existing = session.execute(
         select(Subscription).where(
@@ -84,13 +85,13 @@ def accept_offer(session: Session, event: OfferEvent, today: Optional[date] = No
     )
     session.add(subscription)
     session.flush()
-    event.status, event.answered_at, event.subscription_id = "accepted", datetime.now(), subscription.id
+    event.status, event.answered_at, event.subscription_id = "accepted", clock.now(), subscription.id
     addon = session.get(AddOn, event.addon_code)
     return AcceptedOffer(subscription, addon.name if addon else event.addon_code, subscription.started_on)
 
 
 def decline_offer(session: Session, event: OfferEvent) -> None:
-    event.status, event.answered_at = "declined", datetime.now()
+    event.status, event.answered_at = "declined", clock.now()
 
 
 def ignore_pending_offers(session: Session, conversation_id: str) -> int:
@@ -98,7 +99,7 @@ def ignore_pending_offers(session: Session, conversation_id: str) -> int:
     result = session.execute(
         update(OfferEvent)
         .where(OfferEvent.conversation_id == conversation_id, OfferEvent.status == "shown")
-        .values(status="ignored", answered_at=datetime.now())
+        .values(status="ignored", answered_at=clock.now())
     )
     return result.rowcount or 0
 
@@ -143,7 +144,7 @@ def record_suggestions_shown(
     if not items:
         return []
     common = {"customer_id": customer_id, "conversation_id": conversation_id, "rep_id": rep_id}
-    now = datetime.now()
+    now = clock.now()
     if not _returning_supported(session):
         shown = []
         for kind, basis, text_ in items:
@@ -169,6 +170,6 @@ def record_suggestion_use(session: Session, suggestion: RepSuggestion, use: str,
         raise ValueError(f"use must be one of {', '.join(SUGGESTION_USES)}")
     suggestion.use = use
     suggestion.used_text = text if use == "edited" else (suggestion.text if use == "as_is" else None)
-    suggestion.used_at = datetime.now() if use != "unused" else None
+    suggestion.used_at = clock.now() if use != "unused" else None
     session.flush()
     return suggestion

@@ -15,6 +15,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.models import (
     AddOn,
     Customer,
@@ -200,7 +201,7 @@ def load_profiles(
     session: Session, customer_ids: Optional[Iterable[str]] = None, today: Optional[date] = None
 ) -> Dict[str, CustomerProfile]:
     """Profiles of the given customers (all when None), keyed by customer id."""
-    today = today or date.today()
+    today = today or clock.today()
     wanted = None if customer_ids is None else list(dict.fromkeys(customer_ids))
     customers = _CUSTOMERS.rows(session, wanted)
     if not customers:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional
 
+from assistant import clock
 from assistant.business import Catalog
 from assistant.offers.eligibility import why_not_eligible
 from assistant.offers.profile import CustomerProfile
@@ -169,7 +170,7 @@ def train(profiles: Iterable[CustomerProfile], catalog: Catalog, regularization:
         fitted = LogisticRegression(C=regularization, max_iter=2000).fit(matrix, labels)
         weights = dict(zip(vectorizer.get_feature_names_out(), fitted.coef_[0].tolist()))
         models[code] = AddOnModel(float(fitted.intercept_[0]), weights, len(rows), holders)
-    return PropensityModel(models, datetime.utcnow().isoformat(timespec="seconds"), len(profiles))
+    return PropensityModel(models, clock.now().isoformat(timespec="seconds"), len(profiles))
 
 
 def load_model(path: Path) -> PropensityModel:

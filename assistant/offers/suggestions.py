@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.business import load_catalog
 from assistant.models import OfferEvent, RepSuggestion
 from assistant.offers.chat import current_model
@@ -53,7 +53,7 @@ def suggestions_for(
         # The rep is the person the conversation was handed to, so a hand-off does not hold their offer.
         handoff_active=False,
         offers_made=offers_made_in(session, conversation_id) if conversation_id else 0,
-        now=datetime.now(),
+        now=clock.now(),
     )
     decision = decide(profile, context, load_catalog(), current_model())
     decision.offers = decision.offers[:offers_limit]

@@ -1,0 +1,158 @@
+"""Asking before a change, making it on a yes, and undoing it.
+
+A job that would write calls `propose(...)`: `action_ask_change` states the
+change with its facts (`utter_confirm_<kind>` in domain.yml) and the rules
+send the customer's next yes or no to `action_answer_change`. Only a yes
+to that very question, in the very next message, writes
+(`assistant.consent` decides what a yes is); a question or another request
+writes nothing. `action_undo_change` takes back the last change of the
+conversation when it can be undone, and says so plainly when it cannot.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from actions.base import CustomerAction
+from assistant.business import load_policies
+from assistant.changes import (
+    CANNOT_UNDO,
+    ChangeNoLongerPossible,
+    DoneChange,
+    ProposedChange,
+    make_change,
+    undo_change,
+)
+from assistant.consent import Consent, asks_to_undo, read_consent
+from assistant.followups import follow_up_intent
+
+logger = logging.getLogger(__name__)
+
+PENDING_SLOT = "pending_change"
+DONE_SLOT = "last_change"
+
+
+def message_id(message: Optional[Dict[Text, Any]]) -> Text:
+    return str((message or {}).get("message_id") or "")
+
+
+def previous_user_message_id(tracker: Tracker) -> Text:
+    """The id of the customer's message before the latest one."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                return message_id(event)
+    return ""
+
+
+def propose(tracker: Tracker, kind: Text, facts: Dict[Text, Any], params: Optional[Dict[Text, Any]] = None) -> List:
+    """Events that ask the customer to confirm this change (nothing is written yet)."""
+    change = ProposedChange(
+        kind=kind,
+        facts={k: str(v) for k, v in facts.items() if v is not None},
+        params={k: str(v) for k, v in (params or {}).items() if v is not None},
+        asked_after=message_id(tracker.latest_message),
+    )
+    return [SlotSet(PENDING_SLOT, change.to_slot()), FollowupAction("action_ask_change")]
+
+
+def pending_answered_now(tracker: Tracker) -> Optional[ProposedChange]:
+    """The change asked about in the bot's last turn, if the latest message is the reply to it."""
+    change = ProposedChange.from_slot(tracker.get_slot(PENDING_SLOT))
+    if change is None or not change.asked_after:
+        return None
+    return change if previous_user_message_id(tracker) == change.asked_after else None
+
+
+class ActionAskChange(CustomerAction):
+    """States the change with its facts and asks for a yes."""
+
+    def name(self) -> Text:
+        return "action_ask_change"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        change = ProposedChange.from_slot(tracker.get_slot(PENDING_SLOT))
+        if change is None:
+            return []
+        dispatcher.utter_message(response=f"utter_confirm_{change.kind}", **change.facts)
+        return []
+
+
+class ActionAnswerChange(CustomerAction):
+    """Yes: make the change once and say it is done. No: nothing changes. Anything else: asked again."""
+
+    def name(self) -> Text:
+        return "action_answer_change"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        change = pending_answered_now(tracker)
+        if change is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return [SlotSet(PENDING_SLOT, None)]
+        consent = read_consent((tracker.latest_message or {}).get("text"))
+        if consent is Consent.NO:
+            dispatcher.utter_message(response="utter_change_declined")
+            return [SlotSet(PENDING_SLOT, None)]
+        if consent is not Consent.YES:
+            # "ok ive got money in now, can i just pay it here" is no yes:
+            # nothing is written and the question stands, asked again.
+            again = ProposedChange(change.kind, change.facts, change.params, message_id(tracker.latest_message))
+            dispatcher.utter_message(response="utter_change_not_yet")
+            return [SlotSet(PENDING_SLOT, again.to_slot()), FollowupAction("action_ask_change")]
+        try:
+            with session.begin_nested():
+                done = make_change(session, customer, change, load_policies(), tracker.sender_id)
+        except ChangeNoLongerPossible as stopped:
+            dispatcher.utter_message(response="utter_change_impossible", reason=stopped.reason)
+            return [SlotSet(PENDING_SLOT, None)]
+        dispatcher.utter_message(response=f"utter_done_{done.kind}", **done.facts)
+        events = [SlotSet(PENDING_SLOT, None), SlotSet(DONE_SLOT, done.to_slot())]
+        if done.kind == "address":
+            for fact, response in (("redirected", "utter_address_redirected"), ("too_late", "utter_address_too_late")):
+                if done.facts.get(fact):
+                    dispatcher.utter_message(response=response, orders=done.facts[fact])
+            events.append(SlotSet("account_postcode", done.facts["postcode"]))
+        return events
+
+
+class ActionUndoChange(CustomerAction):
+    """Takes back the conversation's last change where it can; says plainly where it cannot."""
+
+    def name(self) -> Text:
+        return "action_undo_change"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if intent != "undo_change" and not asks_to_undo(message.get("text")):
+            # a plain "no" after something was done is not "take it back";
+            # "not that one, the mesh" is a follow-up about another order
+            from actions.routing import handling_action
+            from actions.support import last_job
+
+            follow = follow_up_intent(message.get("text") or "", tracker.get_slot("focus_order"), last_job(tracker))
+            if follow:
+                return [FollowupAction(handling_action(follow))]
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        done = DoneChange.from_slot(tracker.get_slot(DONE_SLOT))
+        if done is None:
+            dispatcher.utter_message(response="utter_nothing_to_undo")
+            return [SlotSet(PENDING_SLOT, None)]
+        if done.kind in CANNOT_UNDO or not done.undo:
+            dispatcher.utter_message(response=f"utter_cannot_undo_{done.kind}", **done.facts)
+            return [SlotSet(PENDING_SLOT, None)]
+        if not undo_change(session, customer, done):
+            dispatcher.utter_message(response="utter_cannot_undo", **done.facts)
+            return [SlotSet(DONE_SLOT, None)]
+        dispatcher.utter_message(response=f"utter_undone_{done.kind}", **done.facts)
+        events = [SlotSet(DONE_SLOT, None), SlotSet(PENDING_SLOT, None)]
+        if done.kind == "address":
+            events.append(SlotSet("account_postcode", done.undo["postcode"]))
+        return events

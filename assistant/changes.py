@@ -1,0 +1,312 @@
+"""Changes to a customer's records: proposed first, made once on a yes, undone where they can be.
+
+Every job that writes (a refund, a ticket, a plan cancellation, an address,
+an order cancellation, an account closure) goes through here:
+
+1. the job builds a `ProposedChange` with the facts it will state ("a
+   refund of £129.00 for ORD-698129") and what the write needs;
+2. the dialogue asks, and only a yes (`assistant.consent`) to that very
+   question, on the customer's next message, calls `make_change`;
+3. `make_change` writes once (the jobs below return the existing record
+   when asked twice) and says how to undo it, if it can be undone;
+4. `undo_change` reverts a change made in this conversation: a plan
+   cancellation not yet effective, an address, a ticket opened by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Dict, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant import clock
+from assistant.accounts import request_closure
+from assistant.business import Policies
+from assistant.dates import say_date
+from assistant.models import Customer, Order, Subscription, Ticket
+from assistant.money import format_money
+from assistant.orders import cancel_order, change_address, find_order, report_delivery_issue
+from assistant.plans import cancel_main_plan
+from assistant.refunds import request_refund
+from assistant.tickets import add_report, open_ticket
+
+# What each kind of change writes; the dialogue's sentences are in domain.yml
+# (utter_confirm_<kind>, utter_done_<kind>, utter_undone_<kind>).
+KINDS = (
+    "refund",
+    "delivery_ticket",
+    "chase_order",
+    "complaint",
+    "technical_ticket",
+    "ticket_note",
+    "ticket_escalation",
+    "cancel_plan",
+    "address",
+    "cancel_order",
+    "close_account",
+)
+# Said plainly when the customer asks to undo one of these.
+CANNOT_UNDO = ("refund", "cancel_order")
+# A third report of the same open problem is escalated.
+ESCALATE_AT_REPORTS = 3
+ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth", 9: "ninth"}
+
+
+@dataclass(frozen=True)
+class ProposedChange:
+    kind: str
+    facts: Dict[str, str]  # what the question states, to fill its template
+    params: Dict[str, str] = field(default_factory=dict)  # what the write needs
+    asked_after: str = ""  # the customer's message the question answered (its id)
+
+    def to_slot(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_slot(cls, value: object) -> Optional["ProposedChange"]:
+        try:
+            data = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(data, dict) or data.get("kind") not in KINDS:
+                return None
+            return cls(
+                kind=data["kind"],
+                facts={str(k): str(v) for k, v in (data.get("facts") or {}).items()},
+                params={str(k): str(v) for k, v in (data.get("params") or {}).items()},
+                asked_after=str(data.get("asked_after") or ""),
+            )
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class DoneChange:
+    """A change made in this conversation: what to tell the customer, and how to take it back."""
+
+    kind: str
+    facts: Dict[str, str]
+    undo: Dict[str, str] = field(default_factory=dict)  # empty: cannot be undone
+
+    def to_slot(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_slot(cls, value: object) -> Optional["DoneChange"]:
+        try:
+            data = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(data, dict) or data.get("kind") not in KINDS:
+                return None
+            return cls(
+                kind=data["kind"],
+                facts={str(k): str(v) for k, v in (data.get("facts") or {}).items()},
+                undo={str(k): str(v) for k, v in (data.get("undo") or {}).items()},
+            )
+        except (TypeError, ValueError):
+            return None
+
+
+class ChangeNoLongerPossible(Exception):
+    """The records moved on between the question and the yes (an order left the warehouse)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def make_change(
+    session: Session,
+    customer: Customer,
+    change: ProposedChange,
+    policies: Policies,
+    conversation_id: str,
+    today: Optional[date] = None,
+) -> DoneChange:
+    """Write what was proposed, once. Raises ChangeNoLongerPossible when the records no longer allow it."""
+    today = today or clock.today()
+    params, facts = change.params, dict(change.facts)
+    kind = change.kind
+    if kind == "refund":
+        order = _own_order(session, customer, params["order_number"])
+        outcome = request_refund(
+            session,
+            customer.id,
+            order,
+            reason=params.get("reason", ""),
+            return_window_days=policies.return_window_days,
+            processing_business_days=policies.refund_processing_business_days,
+            today=today,
+        )
+        if outcome.refund is None:
+            raise ChangeNoLongerPossible(f"order {order.number} can no longer be refunded")
+        facts.update(
+            refund_number=outcome.refund.number,
+            amount=format_money(outcome.refund.amount_cents),
+            expected_by=say_date(outcome.refund.expected_by, today),
+        )
+        return DoneChange(kind, facts)
+    if kind in ("delivery_ticket", "chase_order"):
+        order = _own_order(session, customer, params["order_number"])
+        issue = report_delivery_issue(
+            session, customer.id, order, params.get("details", ""), conversation_id=conversation_id, today=today
+        )
+        facts.update(ticket_number=issue.ticket_number, next_step=issue.next_step)
+        return DoneChange(kind, facts, _ticket_undo(session, issue.ticket_number, conversation_id))
+    if kind in ("complaint", "technical_ticket"):
+        ticket = open_ticket(
+            session,
+            customer.id,
+            "complaint" if kind == "complaint" else "technical",
+            subject=params.get("subject", "Raised in chat"),
+            details=params.get("details", ""),
+            conversation_id=conversation_id,
+            priority="high" if kind == "complaint" else "normal",
+        )
+        facts.update(ticket_number=ticket.number)
+        return DoneChange(kind, facts, _ticket_undo(session, ticket.number, conversation_id))
+    if kind in ("ticket_note", "ticket_escalation"):
+        ticket = session.get(Ticket, params["ticket_number"])
+        if ticket is None or ticket.customer_id != customer.id:
+            raise ChangeNoLongerPossible("that ticket is not on your account")
+        add_report(session, ticket, params.get("details", ""), escalate_at=ESCALATE_AT_REPORTS)
+        facts.update(ticket_number=ticket.number, priority=ticket.priority)
+        return DoneChange(kind, facts)
+    if kind == "cancel_plan":
+        before = _main_plan_state(session, customer)
+        cancellation = cancel_main_plan(
+            session,
+            customer.id,
+            params.get("reason", "other"),
+            today=today,
+            notice_days=policies.cancellation_notice_days,
+        )
+        if cancellation is None:
+            raise ChangeNoLongerPossible("there is no plan running to cancel")
+        facts.update(plan_name=cancellation.subscription.plan.name, ends_on=say_date(cancellation.ends_on, today))
+        undo = before if before and before.get("status") != "cancelling" else {}
+        return DoneChange(kind, facts, undo)
+    if kind == "address":
+        undo = {"address": customer.address or "", "postcode": customer.postcode or ""}
+        moved = change_address(session, customer, params["address"], params["postcode"])
+        undo["orders"] = ",".join(moved.redirected)
+        facts.update(
+            address=moved.address,
+            postcode=moved.postcode,
+            redirected=", ".join(moved.redirected),
+            too_late=", ".join(moved.too_late),
+        )
+        return DoneChange(kind, facts, undo)
+    if kind == "cancel_order":
+        order = _own_order(session, customer, params["order_number"])
+        if order.status not in ("processing", "cancelled"):
+            raise ChangeNoLongerPossible(f"order {order.number} has already left our warehouse")
+        refund = cancel_order(session, customer.id, order, policies.refund_processing_business_days, today)
+        facts.update(
+            refund_number=refund.number,
+            amount=format_money(refund.amount_cents),
+            expected_by=say_date(refund.expected_by, today),
+        )
+        return DoneChange(kind, facts)
+    if kind == "close_account":
+        ticket = request_closure(session, customer, conversation_id)
+        facts.update(ticket_number=ticket.number, email=customer.email)
+        return DoneChange(kind, facts, _ticket_undo(session, ticket.number, conversation_id))
+    raise ValueError(f"unknown change {kind!r}")
+
+
+def undo_change(session: Session, customer: Customer, done: DoneChange) -> bool:
+    """Take back a change made in this conversation; False when it cannot be undone."""
+    undo = done.undo
+    if not undo:
+        return False
+    if done.kind == "cancel_plan":
+        subscription = session.get(Subscription, int(undo["subscription_id"]))
+        if subscription is None or subscription.customer_id != customer.id or subscription.status != "cancelling":
+            return False
+        subscription.status = undo.get("status") or "active"
+        subscription.ends_on = date.fromisoformat(undo["ends_on"]) if undo.get("ends_on") else None
+        subscription.cancel_reason = undo.get("cancel_reason") or None
+        session.flush()
+        return True
+    if done.kind == "address":
+        customer.address, customer.postcode = undo["address"], undo["postcode"]
+        numbers = [n for n in undo.get("orders", "").split(",") if n]
+        for order in session.execute(select(Order).where(Order.number.in_(numbers))).scalars() if numbers else ():
+            if order.customer_id == customer.id and order.status == "processing":
+                order.shipping_address = f"{undo['address']}, {undo['postcode']}"
+        session.flush()
+        return True
+    if "ticket_number" in undo:
+        ticket = session.get(Ticket, undo["ticket_number"])
+        if ticket is None or ticket.customer_id != customer.id or ticket.status not in ("open", "pending"):
+            return False
+        ticket.status = "closed"
+        ticket.details = f"{ticket.details or ''}\nWithdrawn by the customer in the chat.".strip()
+        ticket.updated_at = clock.now()
+        session.flush()
+        return True
+    return False
+
+
+def _own_order(session: Session, customer: Customer, number: str) -> Order:
+    order = find_order(session, customer.id, number)
+    if order is None:
+        raise ChangeNoLongerPossible(f"order {number} is not on your account")
+    return order
+
+
+def _ticket_undo(session: Session, number: str, conversation_id: str) -> Dict[str, str]:
+    """A ticket opened by this conversation can be withdrawn; one that already existed cannot."""
+    ticket = session.get(Ticket, number)
+    if ticket is None or ticket.conversation_id != conversation_id or (ticket.reports or 1) > 1:
+        return {}
+    return {"ticket_number": number}
+
+
+def _main_plan_state(session: Session, customer: Customer) -> Dict[str, str]:
+    from assistant.plans import main_plan
+
+    subscription = main_plan(session, customer.id)
+    if subscription is None:
+        return {}
+    return {
+        "subscription_id": str(subscription.id),
+        "status": subscription.status or "active",
+        "ends_on": subscription.ends_on.isoformat() if subscription.ends_on else "",
+        "cancel_reason": subscription.cancel_reason or "",
+    }
+
+
+def open_problem_ticket(
+    session: Session, customer_id: str, category: str, order_number: Optional[str] = None
+) -> Optional[Ticket]:
+    """The open ticket already about this problem, if the customer reported it before."""
+    from assistant.tickets import find_open_ticket
+
+    return find_open_ticket(session, customer_id, category, order_number)
+
+
+def describe_reports(ticket: Ticket, today: Optional[date] = None, status_sentence: str = "") -> Dict[str, str]:
+    """Facts to acknowledge an earlier report: where things stand, when, which ticket, how many times."""
+    reports = ticket.reports or 1
+    return {
+        "status_sentence": status_sentence,
+        "ticket_number": ticket.number,
+        "reported_on": say_date(ticket.created_at, today or clock.today()),
+        "reports": ORDINALS.get(reports + 1, f"{reports + 1}th"),
+        "escalate": "yes" if reports + 1 >= ESCALATE_AT_REPORTS else "",
+    }
+
+
+__all__: List[str] = [
+    "ProposedChange",
+    "DoneChange",
+    "ChangeNoLongerPossible",
+    "make_change",
+    "undo_change",
+    "open_problem_ticket",
+    "describe_reports",
+    "CANNOT_UNDO",
+]

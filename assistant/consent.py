@@ -1,0 +1,121 @@
+"""Is this a yes? The one place that decides whether a reply allows a change.
+
+A change to a customer's records (a refund, a ticket, a cancellation, a new
+address...) is made only on an explicit yes to the question that stated it.
+The NLU's `affirm` is not enough on its own: "ok ive got money in now, can i
+just pay it here" starts with "ok" and is a new question. So a reply is a yes
+only when all of it is agreement ("yes", "yep, go ahead", "please do", "yes
+cancel it"), and a no when it refuses or holds back ("no", "never mind",
+"wait", "not now", "don't"). Anything else (a question, another request,
+silence) is neither, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Optional
+
+
+class Consent(Enum):
+    YES = "yes"
+    NO = "no"
+    NEITHER = "neither"
+
+
+# Button payloads the widget sends for the yes and no buttons.
+YES_PAYLOAD = "/affirm"
+NO_PAYLOAD = "/deny"
+
+_AGREE = (
+    r"yes|yeah|yea|yep|yup|ya|yah|aye|y|sure|sure thing|yes i do|yes it is|i am sure|i'?m sure|certainly|absolutely|definitely|of course|ok|okay|k|kk|okey dokey|"
+    r"alright|all right|fine|great|perfect|lovely|brilliant|cool|correct|that'?s right|that'?s fine|"
+    r"that'?s great|that works|works for me|sounds good|sounds great|good|confirm|confirmed|i confirm|agreed|i agree|"
+    r"go ahead|go for it|go on|do it|do that|please do|please|yes please|"
+    r"i do|i would|i'?d like that|i want that|proceed|carry on|make it so|let'?s do it|"
+    r"by all means|why not|deal"
+)
+# "cancel it", "refund it", "change it please": the action named back, on its own.
+_DO_IT = (
+    r"(?:just |please |yes,? |ok,? )?"
+    r"(?:cancel|refund|change|close|open|log|raise|send|chase|move|update|add|book|file|report|do|make|process|"
+    r"submit|switch|put|request|record)"
+    r"(?: it| that| them| this| a ticket| the (?:change|refund|ticket|cancellation|order|plan|complaint|request))?"
+    r"(?: instead)?"
+    r"(?: (?:now|then|please|for me|through))*"
+)
+_REFUSE = (
+    r"no|nope|nah|na|n|no thanks|no thank you|no ta|not really|not now|not yet|not today|maybe later|later|"
+    r"never mind|nevermind|nvm|forget it|forget that|leave it|leave it as it is|leave it for now|don'?t|do not|"
+    r"don'?t do that|don'?t do it|please don'?t|wait|hold on|hang on|stop|cancel that|scrap that|no way|"
+    r"i'?ve changed my mind|changed my mind|i changed my mind|actually no|no actually|i'?ll pass|pass|"
+    r"not interested|i'?m not sure|not sure|let me think|i'?ll think about it|keep it|keep it as it is"
+)
+_FILLER = r"(?:\s*(?:,|\.|!|and|then|just|please|thanks|thank you|cheers|mate|x+|:\)|:-\)))*"
+
+_YES = re.compile(rf"^(?:(?:{_AGREE}){_FILLER}\s*)+$|^(?:(?:{_AGREE}){_FILLER}\s*)*{_DO_IT}{_FILLER}$")
+# A refusal at the start holds the change back, whatever follows ("no, i
+# meant the other order", "wait what does that cost").
+_NO_START = re.compile(rf"^(?:{_REFUSE})\b")
+# Agreement with a condition or a negation in it is not a yes ("yes but not
+# yet", "ok don't do it"): the change is held back.
+_HELD_BACK = re.compile(r"\b(?:not|don'?t|do not|never|wait|hold on|hang on|but|later|tomorrow|first)\b")
+
+
+def normalise(text: str) -> str:
+    text = (text or "").lower().replace("\u2019", "'").strip()
+    text = re.sub(r"[!.]+", " ", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip(" ,")
+
+
+def read_consent(text: Optional[str]) -> Consent:
+    """YES only for a reply that is all agreement; NO for a refusal or a hold; else NEITHER."""
+    raw = (text or "").strip()
+    if raw.startswith(YES_PAYLOAD):
+        return Consent.YES
+    if raw.startswith(NO_PAYLOAD):
+        return Consent.NO
+    said = normalise(raw)
+    if not said:
+        return Consent.NEITHER
+    if _NO_START.match(said):
+        return Consent.NO
+    if "?" in said:  # a question is never a yes
+        return Consent.NEITHER
+    if _HELD_BACK.search(said):
+        return Consent.NO
+    if _YES.match(said):
+        return Consent.YES
+    return Consent.NEITHER
+
+
+def is_yes(text: Optional[str]) -> bool:
+    return read_consent(text) is Consent.YES
+
+
+_UNDO = re.compile(
+    r"\b(?:undo|revert|put it back|change it back|switch it back|reverse (?:it|that)|take (?:it|that) back|"
+    r"never ?mind|changed my mind|change my mind|i'?ll stay|i will stay|i'?d like to stay|i want to stay|"
+    r"don'?t cancel|do not cancel|keep (?:it|my plan|the plan|my (?:old )?address)|i didn'?t mean (?:it|that)|"
+    r"that was a mistake|by mistake|cancel that|scrap that|actually no|no actually)\b"
+)
+
+
+def asks_to_undo(text: Optional[str]) -> bool:
+    """Does the customer take back what was just done ("actually never mind, I'll stay")?"""
+    return bool(_UNDO.search(normalise(text or "")))
+
+
+_STOP = re.compile(
+    r"^(?:(?:ok|okay|actually|no|oh|please|just|sorry|hmm|um)[ ,]+)*"
+    r"(?:stop|stop (?:it|this|that)|cancel (?:that|this)|never ?mind|nvm|forget (?:it|that|about it|this)|leave it|"
+    r"quit|exit|i don'?t want to (?:do this|carry on|continue)(?: any ?more)?|let'?s stop|abort|start again|"
+    r"i'?ve changed my mind|i changed my mind|not now|not right now)"
+    r"(?:[ ,]+(?:please|thanks|then|for now|now|actually))*$"
+)
+
+
+def asks_to_stop(text: Optional[str]) -> bool:
+    """ "stop", "cancel that", "never mind" said on its own inside a form: leave the form."""
+    return bool(_STOP.match(normalise(text or "")))

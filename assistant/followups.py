@@ -1,0 +1,64 @@
+"""Short follow-ups the NLU cannot place on their own, read against what was just discussed.
+
+"When will it arrive?", "the other order?", "and my plan?", "what's
+included?", "how much is it?" mean little alone and a lot after an answer.
+When the NLU falls back on such a message, this says which job it continues,
+given what the conversation is about (the order in focus, the last job).
+It never starts a change: "cancel it" goes to the job that asks first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from assistant.focus import _ORDINAL, _OTHER, item_categories
+
+_ORDER_QUESTION = re.compile(
+    r"\b(?:when|where|arrive|arriving|come|coming|get here|delivered|delivery|status|tracking|track|"
+    r"how long|eta|dispatched|shipped|which order|that order|the order|my order)\b"
+)
+_CHASE = re.compile(r"\b(?:chase|hurry|speed (?:it|this) up|follow (?:it|this) up|still not here|still waiting)\b")
+_CANCEL_IT = re.compile(r"\bcancel (?:it|that|this|that one|this one|the order)\b")
+_REFUND_IT = re.compile(r"\b(?:refund (?:it|that|this)|money back|send it back|return (?:it|that))\b")
+_ABOUT = {
+    "plan_info": re.compile(r"\b(?:my plan|the plan|what(?:'?s| is) included|included|how fast|speed|contract)\b"),
+    "explain_bill": re.compile(r"\b(?:my bill|the bill|bill|charge|charged|invoice)\b"),
+    "refund_status": re.compile(r"\b(?:my refund|the refund|refund)\b"),
+    "payment_problem": re.compile(r"\b(?:payment|paid|pay)\b"),
+}
+_NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
+_OTHER_ORDER = re.compile(r"\bother (?:order|parcel|package|delivery)\b")
+_SHORT = 9  # words: longer messages are requests of their own, not follow-ups
+
+
+def _normal(text: str) -> str:
+    return " ".join((text or "").lower().replace("\u2019", "'").split())
+
+
+def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[str]) -> Optional[str]:
+    """The job a short follow-up continues, or None when it is not one."""
+    said = _normal(text)
+    if not said or len(said.split()) > _SHORT:
+        return None
+    if item_categories(said) or (_ORDINAL.search(said) and _NAMES_AN_ORDER.search(said)) or _OTHER_ORDER.search(said):
+        return "track_order"  # "the second order", "the laptop one", "the other order": orders, focus or not
+    if focus_order:
+        if _CANCEL_IT.search(said):
+            return "cancel_order"
+        if _REFUND_IT.search(said):
+            return "request_refund"
+        if _CHASE.search(said):
+            return "delivery_problem"
+        if _OTHER.search(said) or _ORDINAL.search(said) or _ORDER_QUESTION.search(said):
+            return "track_order"
+    for intent, pattern in _ABOUT.items():
+        if pattern.search(said):
+            return intent
+    if last_job == "plan_info" and re.search(r"\b(?:how much|price|cost|what is it|what's that)\b", said):
+        return "plan_info"
+    if last_job == "explain_bill" and re.search(r"\b(?:why|how much|what for|what's that|what is that)\b", said):
+        return "explain_bill"
+    if focus_order and re.search(r"\b(?:it|that|this one|what about)\b", said):
+        return "track_order"
+    return None

@@ -1,0 +1,48 @@
+"""Several requests in one message: which other jobs a message asks for, in the order asked.
+
+"where's my order and why is my bill so high" is two requests. The NLU
+names one intent per message; this finds the others from plain cues, only in
+a message joined by "and", "also", "then", "?" or ";", so a single request
+that merely mentions a bill is never split.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+_JOINED = re.compile(
+    r"\s(?:and|also|plus|then|as well as)\s|[?;]\s*\S|,\s*(?:and|also|plus)?\s*(?:where|why|when|what|how|can|could|i)\b"
+)
+# Read-only jobs a second clause can ask for, by the cues that name them.
+CUES = (
+    (
+        "track_order",
+        r"\b(?:where|when)(?:'s| is| are| will)?\b.{0,30}\b(?:order|parcel|package|delivery|laptop|phone|tablet|tv|router|mesh)\b|\btrack (?:my|the) (?:order|parcel)\b",
+    ),
+    (
+        "explain_bill",
+        r"\bbill\b.{0,25}\b(?:high|higher|up|more|increase|increased|expensive|explain|gone up)\b|\bwhy\b.{0,25}\bbill\b|\bexplain (?:my|the) bill\b",
+    ),
+    ("refund_status", r"\bwhere(?:'s| is)\b.{0,15}\brefund\b|\brefund\b.{0,20}\b(?:status|yet|arrived|come through)\b"),
+    ("payment_problem", r"\bpayment\b.{0,20}\b(?:fail|failed|declined|bounced|didn'?t go through)\b"),
+    ("plan_info", r"\b(?:what|which) plan\b|\bmy plan\b.{0,15}\b(?:include|cost|am i on)\b"),
+    (
+        "cancellation_fee",
+        r"\b(?:exit|cancellation|early termination|termination) fee\b|\bcost (?:me )?to (?:leave|cancel)\b",
+    ),
+    ("human_handoff", r"\b(?:speak|talk|chat) to (?:a |an )?(?:person|human|agent|someone|real person)\b"),
+)
+
+
+def other_requests(text: str, first_intent: Optional[str]) -> List[str]:
+    """The jobs asked for besides `first_intent`, in the order they appear (empty for one request)."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    if not _JOINED.search(said):
+        return []
+    found = []
+    for intent, cue in CUES:
+        match = re.search(cue, said)
+        if match and intent != first_intent:
+            found.append((match.start(), intent))
+    return [intent for _, intent in sorted(found)]

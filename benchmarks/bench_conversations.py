@@ -1,0 +1,103 @@
+"""`make bench-conversations`: the project's multi-turn conversation set, by kind of turn.
+
+Replays benchmarks/conversations.yml over the REST channel against the real
+Rasa server, action server and a fresh demo database, and prints, per kind
+of turn (follow-up, correction, a question inside a form, two requests in
+one message, typed answers, repair, out of scope), the turns right out of
+all, with the reply latency. Figures, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+import yaml
+
+from assistant import clock, db
+from assistant.demo_data import prepare_database
+from benchmarks import machine
+from scripts.model import ROOT, train_if_changed
+from scripts.services import build_services, start_all, stop_all
+
+PORTS = {"rasa_port": 5305, "actions_port": 5355, "api_port": 8300}
+SET = Path(__file__).parent / "conversations.yml"
+RESULTS = Path(__file__).parent / "results" / "conversations.json"
+
+
+def turn_right(turn: dict, reply: str) -> bool:
+    if any(expected not in reply for expected in turn.get("expect", [])):
+        return False
+    if turn.get("expect_any") and not any(expected in reply for expected in turn["expect_any"]):
+        return False
+    return not any(avoided in reply for avoided in turn.get("avoid", []))
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    conversations = yaml.safe_load(SET.read_text())
+    model = train_if_changed()
+    workdir = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{workdir / 'conversations.db'}"
+    prepare_database(db.make_engine(url), customers=120, seed=7, today=clock.today())
+    services = build_services(model=model, extra_env={"DATABASE_URL": url}, **PORTS)
+    start_all(services, timeout=300)
+    right, total, latencies, misses = defaultdict(int), defaultdict(int), [], []
+    try:
+        client = httpx.Client(timeout=60)
+        webhook = f"http://127.0.0.1:{PORTS['rasa_port']}/webhooks/rest/webhook"
+        for conversation in conversations:
+            sender = f"bench-{uuid.uuid4().hex[:10]}"
+            for turn in conversation["turns"]:
+                body = {"sender": sender, "message": turn["say"], "metadata": {"customer_id": conversation["customer"]}}
+                started = time.perf_counter()
+                response = client.post(webhook, json=body)
+                latencies.append((time.perf_counter() - started) * 1000)
+                reply = " ".join(m.get("text", "") for m in response.json()) if response.status_code == 200 else ""
+                kind = conversation["kind"]
+                total[kind] += 1
+                if turn_right(turn, reply):
+                    right[kind] += 1
+                else:
+                    misses.append({"kind": kind, "said": turn["say"], "reply": reply})
+    finally:
+        stop_all(services)
+    all_right, all_total = sum(right.values()), sum(total.values())
+    print(f"machine: {machine()}")
+    print(f"{'kind of turn':<16} right / total")
+    for kind in sorted(total):
+        print(f"{kind:<16} {right[kind]:>3} / {total[kind]:<3} ({right[kind] / total[kind]:.0%})")
+    print(f"{'all':<16} {all_right:>3} / {all_total:<3} ({all_right / all_total:.0%})")
+    print(f"reply latency: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
+    for miss in misses:
+        print(f"  missed [{miss['kind']}] {miss['said']!r} -> {miss['reply'][:160]!r}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "by_kind": {k: {"right": right[k], "total": total[k]} for k in sorted(total)},
+                "right": all_right,
+                "total": all_total,
+                "p50_ms": round(statistics.median(latencies), 1),
+                "p95_ms": round(percentile(latencies, 95), 1),
+                "misses": misses,
+            },
+            indent=2,
+        )
+    )
+    print(f"written {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

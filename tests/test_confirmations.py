@@ -1,0 +1,310 @@
+"""Nothing is written to a customer's records without their yes, and nothing twice (issue 16).
+
+Every conversation here runs over the REST channel against the real Rasa
+server, action server and database, and compares every application table
+before and after each turn: what was written, and that nothing else was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from assistant import clock, db
+from assistant.models import Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
+from tests.conftest import changed_tables, records
+
+
+def new_sender() -> str:
+    return f"confirm-{uuid.uuid4().hex[:10]}"
+
+
+def add_order(customer_id: str, status: str, **fields) -> str:
+    """An order of this test's own, so tests never change each other's records."""
+    number = f"ORD-{800000 + uuid.uuid4().int % 99999}"
+    today = clock.today()
+    with db.session_scope() as session:
+        product = session.execute(select(Product).where(Product.sku == "TAB-10")).scalar_one()
+        values = dict(
+            number=number,
+            customer_id=customer_id,
+            placed_at=clock.now() - timedelta(days=6),
+            status=status,
+            carrier="DPD",
+            tracking_number="TRK1234567890GB",
+            estimated_delivery=today + timedelta(days=2),
+            shipping_address="1 Old Lane, LS1 4AP",
+            total_cents=product.price_cents,
+        )
+        values.update(fields)
+        session.add(Order(**values))
+        session.flush()
+        session.add(OrderItem(order_number=number, sku=product.sku, quantity=1, unit_price_cents=product.price_cents))
+    return number
+
+
+def close_open_tickets(customer_id: str) -> None:
+    """Start from a customer with no open problem, whatever the generator gave them."""
+    with db.session_scope() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.customer_id == customer_id, Ticket.status.in_(("open", "pending")))
+            .values(status="closed")
+        )
+
+
+class Turns:
+    """A conversation whose every turn is checked against the records."""
+
+    def __init__(self, chat, customer_id: str) -> None:
+        self.chat, self.customer_id, self.sender = chat, customer_id, new_sender()
+
+    def say(self, text: str):
+        """(reply text, tables changed by this turn)."""
+        before = records()
+        reply = self.chat.text(self.sender, text, self.customer_id)
+        return reply, changed_tables(before, records())
+
+    def say_nothing_written(self, text: str) -> str:
+        reply, changed = self.say(text)
+        assert changed == {}, f"{text!r} wrote {changed}"
+        return reply
+
+
+def only_table(changed: dict, table: str) -> tuple:
+    """The rows gone and new in `table`, asserting no other table changed."""
+    assert set(changed) == {table}, f"expected only {table} to change, got {sorted(changed)}"
+    return changed[table]
+
+
+# --- refunds ---------------------------------------------------------------------
+
+
+def test_a_refund_is_stated_asked_and_made_once_on_yes(chat, stack):
+    number = add_order("C00060", "delivered", delivered_on=clock.today() - timedelta(days=3))
+    turns = Turns(chat, "C00060")
+    ask = turns.say_nothing_written(f"I want a refund for {number}")
+    assert number in ask and "£" in ask and "Shall I request it?" in ask
+    done, changed = turns.say("yes please")
+    gone, new = only_table(changed, "refunds")
+    assert gone == [] and len(new) == 1 and number in new[0]
+    assert "RF-" in done and number in done
+    again = turns.say_nothing_written(f"please refund {number}")
+    assert "already a refund" in again
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "no",
+        "never mind",
+        "wait",
+        "how long does a refund take?",
+        "ok ive got money in now, can i just pay it here",
+        "where is my order?",
+    ],
+)
+def test_anything_but_a_yes_to_a_refund_writes_nothing(chat, stack, reply):
+    number = add_order("C00061", "delivered", delivered_on=clock.today() - timedelta(days=2))
+    turns = Turns(chat, "C00061")
+    assert "Shall I request it?" in turns.say_nothing_written(f"refund order {number} please")
+    answer = turns.say_nothing_written(reply)
+    if "Shall I request it?" in answer:  # not an answer: the question was asked again, still nothing written
+        assert "haven't done anything yet" in answer or "haven't made that change" in answer
+        turns.say_nothing_written("no")
+    # and a yes that comes later, to nothing asked, writes nothing either
+    turns.say_nothing_written("yes")
+    with db.session_scope() as session:
+        assert session.execute(select(Refund).where(Refund.order_number == number)).first() is None
+
+
+def test_moving_on_from_a_question_says_nothing_was_changed(chat, stack):
+    number = add_order("C00062", "delivered", delivered_on=clock.today() - timedelta(days=2))
+    turns = Turns(chat, "C00062")
+    turns.say_nothing_written(f"I'd like my money back for {number}")
+    reply = turns.say_nothing_written("why is my bill higher this month?")
+    assert "haven't made that change" in reply and "bill" in reply.lower()
+
+
+# --- deliveries -----------------------------------------------------------------------
+
+
+def test_a_late_order_gets_an_apology_and_an_offer_to_chase_it_then_one_ticket(chat, stack):
+    customer_id = "C00063"
+    close_open_tickets(customer_id)
+    number = add_order(customer_id, "delayed", estimated_delivery=clock.today() - timedelta(days=2))
+    turns = Turns(chat, customer_id)
+    ask = turns.say_nothing_written(f"where is my order {number}?")
+    assert "sorry" in ask.lower() and "TRK1234567890GB" in ask and "Shall I chase it?" in ask
+    done, changed = turns.say("yes")
+    gone, new = only_table(changed, "tickets")
+    assert gone == [] and len(new) == 1 and number in new[0]
+    assert "TKT-" in done
+    ticket_number = done[done.index("TKT-") : done.index("TKT-") + 10]
+
+    # the second report is acknowledged and added to the same ticket
+    second = Turns(chat, customer_id)
+    ask = second.say_nothing_written(f"my order {number} still hasn't arrived, it's late")
+    assert ticket_number in ask and "won't open another" in ask
+    _, changed = second.say("yes")
+    gone, new = only_table(changed, "tickets")
+    assert len(gone) == 1 and len(new) == 1 and ticket_number in new[0]
+
+    # the third is escalated and a person is offered
+    third = Turns(chat, customer_id)
+    ask = third.say_nothing_written(f"this is ridiculous, {number} is still late")
+    assert "third time" in ask and "agent" in ask
+    third.say("yes")
+    with db.session_scope() as session:
+        tickets = session.execute(select(Ticket).where(Ticket.order_number == number)).scalars().all()
+        assert [(t.number, t.reports, t.priority) for t in tickets] == [(ticket_number, 3, "urgent")]
+
+
+def test_a_correction_of_an_order_number_opens_no_ticket(chat, stack):
+    returned = add_order("C00064", "returned", delivered_on=clock.today() - timedelta(days=20))
+    turns = Turns(chat, "C00064")
+    turns.say_nothing_written("where is my order?")
+    reply = turns.say_nothing_written(f"sorry wrong number, i meant {returned}")
+    assert "replacement" not in reply.lower()
+
+
+def test_a_delivery_problem_for_a_returned_order_says_where_it_stands(chat, stack):
+    returned = add_order("C00065", "returned", delivered_on=clock.today() - timedelta(days=20))
+    turns = Turns(chat, "C00065")
+    reply = turns.say_nothing_written(f"order {returned} arrived damaged")
+    assert "returned" in reply and "Shall I" not in reply
+
+
+# --- complaints and faults ------------------------------------------------------------
+
+
+def test_a_complaint_is_recorded_on_yes_and_a_second_one_is_added_to_it(chat, stack):
+    customer_id = "C00066"
+    close_open_tickets(customer_id)
+    turns = Turns(chat, customer_id)
+    ask = turns.say_nothing_written("I want to make a formal complaint, your service has been terrible")
+    assert "sorry" in ask.lower() and "Shall I record it?" in ask and "£" not in ask
+    done, changed = turns.say("yes")
+    gone, new = only_table(changed, "tickets")
+    assert gone == [] and len(new) == 1 and "'complaint'" in new[0]
+    ticket_number = done[done.index("TKT-") : done.index("TKT-") + 10]
+    again = Turns(chat, customer_id).say_nothing_written("I'm making another complaint, still awful service")
+    assert ticket_number in again and "won't open another" in again
+
+
+def test_no_to_recording_a_complaint_writes_nothing(chat, stack):
+    close_open_tickets("C00067")
+    turns = Turns(chat, "C00067")
+    turns.say_nothing_written("I want to complain about the engineer who never turned up")
+    assert "haven't changed anything" in turns.say_nothing_written("no")
+
+
+def test_typed_still_broken_in_troubleshooting_is_the_answer_not_a_delivery_problem(chat, stack):
+    customer_id = "C00068"
+    close_open_tickets(customer_id)
+    add_order(customer_id, "delivered", delivered_on=clock.today() - timedelta(days=4))
+    turns = Turns(chat, customer_id)
+    turns.say_nothing_written("my internet is not working at all")
+    assert "working now" in turns.say_nothing_written("done")
+    ask = turns.say_nothing_written("no still broken")
+    assert "technical team" in ask and "Shall I open it?" in ask and "delivery" not in ask.lower()
+    done, changed = turns.say("yes please")
+    gone, new = only_table(changed, "tickets")
+    assert gone == [] and len(new) == 1 and "'technical'" in new[0] and "TKT-" in done
+
+
+# --- cancelling the plan ----------------------------------------------------------------
+
+
+def main_plan_row(customer_id: str):
+    with db.session_scope() as session:
+        sub = session.execute(
+            select(Subscription)
+            .where(Subscription.customer_id == customer_id, Subscription.plan_code.like("%fibre%"))
+            .where(Subscription.status.in_(("active", "cancelling")))
+        ).scalar_one()
+        return sub.status, sub.ends_on, sub.cancel_reason
+
+
+def test_cancellation_asks_the_reason_offers_one_alternative_confirms_then_can_be_undone(chat, stack):
+    customer_id = "C00004"  # Tom: fibre 100 and mobile
+    before_all = records()
+    assert main_plan_row(customer_id)[0] == "active"
+    turns = Turns(chat, customer_id)
+    assert "why you're leaving" in turns.say_nothing_written("i wanna cancel my subscription")
+    alternative = turns.say_nothing_written("I'm moving house")
+    assert "new address" in alternative
+    ask = turns.say_nothing_written("no, just cancel it")
+    assert "Shall I cancel it?" in ask and "Fibre 100" in ask
+    done, changed = turns.say("yes")
+    assert set(changed) == {"subscriptions"} and "cancelled" in done
+    assert main_plan_row(customer_id)[:1] == ("cancelling",)
+    undone, changed = turns.say("actually never mind, ill stay")
+    assert "undone" in undone and set(changed) == {"subscriptions"}
+    assert main_plan_row(customer_id) == ("active", None, None)
+    assert changed_tables(before_all, records()) == {}
+
+
+def test_no_to_the_cancellation_question_keeps_the_plan(chat, stack):
+    turns = Turns(chat, "C00069")
+    turns.say_nothing_written("I want to cancel my broadband")
+    turns.say_nothing_written('/inform{"cancel_reason": "switching_provider"}')  # no alternative fits
+    turns.say_nothing_written("hmm what would the fee be?")
+    turns.say_nothing_written("no")
+
+
+# --- addresses ----------------------------------------------------------------------------
+
+
+def test_an_address_is_parsed_confirmed_and_can_be_undone(chat, stack):
+    customer_id = "C00070"
+    with db.session_scope() as session:
+        customer = session.get(Customer, customer_id)
+        old = (customer.address, customer.postcode)
+    turns = Turns(chat, customer_id)
+    assert "What's the new address" in turns.say_nothing_written("I need to change my address")
+    ask = turns.say_nothing_written("its 14 Park Road, Manchester M20 2AB")
+    assert "14 Park Road, Manchester, M20 2AB" in ask and "Shall I make the change?" in ask
+    done, changed = turns.say("yes")
+    assert "customers" in changed and "14 Park Road, Manchester, M20 2AB" in done
+    with db.session_scope() as session:
+        customer = session.get(Customer, customer_id)
+        assert (customer.address, customer.postcode) == ("14 Park Road, Manchester", "M20 2AB")
+    undone = turns.say("put my old address back")[0]
+    assert old[0] in undone
+    with db.session_scope() as session:
+        customer = session.get(Customer, customer_id)
+        assert (customer.address, customer.postcode) == old
+
+
+def test_a_move_next_month_is_not_written_today(chat, stack):
+    turns = Turns(chat, "C00071")
+    turns.say_nothing_written("we're moving, can you update my address")
+    reply = turns.say_nothing_written("its 14 Park Road, Manchester M20 2AB from next month")
+    assert "haven't changed it" in reply
+
+
+# --- every write stops at its question -------------------------------------------------------
+
+
+WRITES = [
+    ("refund", "C00072", lambda: f"I want a refund for {add_order('C00072', 'delivered', delivered_on=clock.today())}"),
+    ("cancel order", "C00073", lambda: f"please cancel order {add_order('C00073', 'processing')}"),
+    ("close account", "C00074", lambda: "please close my account"),
+    ("complaint", "C00075", lambda: "I want to make a complaint about your service"),
+    ("chase", "C00076", lambda: f"where is {add_order('C00076', 'delayed', estimated_delivery=clock.today())}"),
+]
+
+
+@pytest.mark.parametrize("kind, customer_id, opening", WRITES, ids=[w[0] for w in WRITES])
+def test_a_conversation_that_stops_at_the_question_leaves_every_table_unchanged(
+    chat, stack, kind, customer_id, opening
+):
+    close_open_tickets(customer_id)
+    message = opening()  # the test's own order is made before the snapshot
+    turns = Turns(chat, customer_id)
+    reply = turns.say_nothing_written(message)
+    assert "Shall I" in reply

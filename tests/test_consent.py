@@ -1,0 +1,123 @@
+"""The one decider of "is this a yes" before a change to a customer's records."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.consent import Consent, asks_to_undo, read_consent
+
+YES = [
+    "yes",
+    "Yes please",
+    "yep, go ahead",
+    "Yeah!",
+    "y",
+    "ok",
+    "okay then",
+    "sure thing",
+    "please do",
+    "go ahead",
+    "yes, do it please",
+    "yes cancel it",
+    "just cancel it",
+    "cancel it please",
+    "refund it",
+    "that's right",
+    "Yes that’s fine",
+    "/affirm",
+]
+NO = [
+    "no",
+    "No thanks",
+    "nope",
+    "never mind",
+    "wait",
+    "hold on a sec",
+    "maybe later",
+    "not now",
+    "don't cancel it",
+    "no, I meant the other order",
+    "no still broken",
+    "wait what does that cost?",
+    "yes but not yet",
+    "ok but first tell me the fee",
+    "/deny",
+]
+NEITHER = [
+    "",
+    "   ",
+    "ok ive got money in now, can i just pay it here",
+    "sorry wrong number, i meant ORD-100002",
+    "how much is it?",
+    "what?",
+    "yes?",
+    "i want to cancel my subscription",
+    "where is my order",
+    "hmm",
+    "yes I restarted it and it still drops",
+    "👍🏽 what about my bill",
+]
+
+
+@pytest.mark.parametrize("text", YES)
+def test_only_agreement_is_a_yes(text):
+    assert read_consent(text) is Consent.YES
+
+
+@pytest.mark.parametrize("text", NO)
+def test_a_refusal_or_a_hold_is_a_no(text):
+    assert read_consent(text) is Consent.NO
+
+
+@pytest.mark.parametrize("text", NEITHER)
+def test_questions_other_requests_and_silence_are_not_a_yes(text):
+    assert read_consent(text) is Consent.NEITHER
+
+
+def test_none_and_very_long_input_are_neither():
+    assert read_consent(None) is Consent.NEITHER
+    assert read_consent("yes " * 5000 + "and where is my order") is Consent.NEITHER
+
+
+@pytest.mark.parametrize(
+    "text", ["actually never mind, ill stay", "undo that", "put it back please", "I changed my mind", "I'll stay"]
+)
+def test_taking_back_what_was_just_done(text):
+    assert asks_to_undo(text)
+
+
+@pytest.mark.parametrize("text", ["no", "no thanks, that's all", "thanks", "where is my order"])
+def test_a_plain_no_is_not_an_undo(text):
+    assert not asks_to_undo(text)
+
+
+def test_every_yes_and_no_button_label_typed_reads_as_its_button():
+    """A customer who types the button's own words ("Yes, chase it", "No, keep my plan") gets that button."""
+    import yaml
+
+    from scripts.model import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    checked = 0
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            for button in variant.get("buttons") or []:
+                expected = {"/affirm": Consent.YES, "/deny": Consent.NO}.get(button["payload"])
+                if expected is not None and not name.startswith("utter_ask_problem_solved"):
+                    assert read_consent(button["title"]) is expected, (name, button["title"])
+                    checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("text", ["stop", "cancel that", "never mind", "forget it", "ok stop please", "leave it"])
+def test_stopping_a_form(text):
+    from assistant.consent import asks_to_stop
+
+    assert asks_to_stop(text)
+
+
+@pytest.mark.parametrize("text", ["no", "stop charging me twice", "where is my order", "cancel my plan"])
+def test_not_stopping_a_form(text):
+    from assistant.consent import asks_to_stop
+
+    assert not asks_to_stop(text)

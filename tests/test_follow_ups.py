@@ -1,0 +1,71 @@
+"""Follow-ups, several requests in a message and typed plan names, read without Rasa."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.followups import follow_up_intent
+from assistant.models import Plan
+from assistant.plans import read_plan_choice
+from assistant.requests import other_requests
+
+
+@pytest.mark.parametrize(
+    "text, focus, last_job, intent",
+    [
+        ("when will it arrive?", "ORD-1", None, "track_order"),
+        ("the other order?", "ORD-1", None, "track_order"),
+        ("and the laptop one?", "ORD-1", None, "track_order"),
+        ("can you chase it", "ORD-1", None, "delivery_problem"),
+        ("cancel it", "ORD-1", None, "cancel_order"),
+        ("and my plan?", None, None, "plan_info"),
+        ("what's included", None, "plan_info", "plan_info"),
+        ("and my bill?", "ORD-1", None, "explain_bill"),
+        ("how much?", None, "explain_bill", "explain_bill"),
+        ("order me a pizza", None, None, None),
+        ("when will it arrive?", None, None, None),  # nothing in focus: not a follow-up
+        ("I would like to know why the engineer never came to fix my line last week", "ORD-1", None, None),
+    ],
+)
+def test_a_short_follow_up_continues_the_job_just_discussed(text, focus, last_job, intent):
+    assert follow_up_intent(text, focus, last_job) == intent
+
+
+@pytest.mark.parametrize(
+    "text, first, others",
+    [
+        ("where's my order and why is my bill so high", "track_order", ["explain_bill"]),
+        ("why is my bill so high and where is my order", "explain_bill", ["track_order"]),
+        ("my bill is high, where is my refund?", "explain_bill", ["refund_status"]),
+        ("where is my order? also what plan am I on", "track_order", ["plan_info"]),
+        ("why is my bill higher this month?", "explain_bill", []),
+        ("where is my laptop and the charger", "track_order", []),
+        ("I want to talk to a person", "human_handoff", []),
+    ],
+)
+def test_several_requests_in_one_message_in_the_order_asked(text, first, others):
+    assert other_requests(text, first) == others
+
+
+OPTIONS = [
+    Plan(code="fibre_100", name="Fibre 100", speed_mbps=100, monthly_price_cents=2900),
+    Plan(code="fibre_500", name="Fibre 500", speed_mbps=500, monthly_price_cents=3900),
+    Plan(code="fibre_900", name="Fibre 900", speed_mbps=900, monthly_price_cents=5200),
+]
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("Fibre 500", "fibre_500"),
+        ("the 900 one", "fibre_900"),
+        ("900", "fibre_900"),
+        ("the cheapest", "fibre_100"),
+        ("the fastest please", "fibre_900"),
+        ("the second one", "fibre_500"),
+        ("2", "fibre_500"),
+        ("what about tv?", None),
+    ],
+)
+def test_a_plan_typed_in_words(text, code):
+    assert read_plan_choice(text, OPTIONS) == code
