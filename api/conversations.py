@@ -9,25 +9,20 @@ the customer the post-chat survey in their chat.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Dict, List, Optional
-from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from api.deps import RepDep, SessionDep
+from api.rasa_client import push_events, trigger_intent
 from assistant.customers import customer_names
 from assistant.handoff import open_handoffs, resolve_handoffs, return_to_assistant, take_handoff
 from assistant.transcripts import conversation_customers, conversation_state, live_conversations
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
-
-
-def rasa_url() -> str:
-    return os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
 
 
 CONVERSATION_ID = Path(..., min_length=1, max_length=120)
@@ -116,20 +111,6 @@ class Sent(BaseModel):
 RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
-def _conversation_url(conversation_id: str) -> str:
-    return f"{rasa_url()}/conversations/{quote(conversation_id, safe='')}"
-
-
-def _push(conversation_id: str, events: List[Dict[str, Any]]) -> None:
-    """Add events to the conversation in Rasa and send its bot messages to the customer's chat."""
-    with httpx.Client(timeout=30) as client:
-        client.post(
-            f"{_conversation_url(conversation_id)}/tracker/events",
-            params={"output_channel": "socketio", "execute_side_effects": "true"},
-            json=events,
-        ).raise_for_status()
-
-
 @router.post("/{conversation_id}/messages", response_model=Sent, status_code=201, summary="Send the customer a message")
 def send_message(session: SessionDep, user: RepDep, body: RepMessage, conversation_id: str = CONVERSATION_ID) -> Sent:
     text = " ".join(body.text.split())
@@ -138,7 +119,7 @@ def send_message(session: SessionDep, user: RepDep, body: RepMessage, conversati
     if not conversation_state(session, conversation_id).known:
         raise HTTPException(status_code=404, detail=f"No conversation with id {conversation_id!r}.")
     try:
-        _push(
+        push_events(
             conversation_id,
             [{"event": "bot", "text": text, "metadata": {"rep": user.username, "rep_name": user.display_name}}],
         )
@@ -161,7 +142,7 @@ def hand_back(session: SessionDep, user: RepDep, conversation_id: str = CONVERSA
         raise HTTPException(status_code=404, detail="That conversation is not with a rep.")
     session.commit()
     try:
-        _push(
+        push_events(
             conversation_id,
             RESUME + [{"event": "bot", "text": "You're back with the assistant. What else can I help with?"}],
         )
@@ -186,14 +167,8 @@ def resolve(
     closed = resolve_handoffs(session, conversation_id, user.username)
     session.commit()  # the survey's action reads the rep from the hand-off
     try:
-        _push(conversation_id, RESUME)
-        with httpx.Client(timeout=30) as client:
-            triggered = client.post(
-                f"{_conversation_url(conversation_id)}/trigger_intent",
-                params={"output_channel": "latest"},
-                json={"name": "resolved_by_rep"},
-            )
-            triggered.raise_for_status()
+        push_events(conversation_id, RESUME)
+        triggered = trigger_intent(conversation_id, "resolved_by_rep")
     except httpx.HTTPError:
         raise HTTPException(
             status_code=503, detail="The hand-off is closed, but the assistant could not be reached to ask the survey."
@@ -202,5 +177,5 @@ def resolve(
         conversation_id=conversation_id,
         handoffs_closed=closed,
         survey_started=True,
-        messages=triggered.json().get("messages", []),
+        messages=triggered.get("messages", []),
     )

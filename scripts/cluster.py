@@ -9,8 +9,11 @@ Every process runs on loopback. nginx listens on two ports:
   that one is down; each later request of that socket goes to the replica
   named in its engine.io session id, so a replica coming back from a restart
   does not take over sockets that moved elsewhere meanwhile);
-- internal (public + 1): Rasa's HTTP API for the sidecar, and the action
-  servers for the Rasa replicas.
+- internal (public + 1): Rasa's HTTP API for the sidecar (which signs every
+  call with the API key, scripts/rasa_server.py), and the action servers for
+  the Rasa replicas.
+The public port passes Rasa's channels only (`/webhooks/`, `/socket.io/`),
+never its API.
 Conversations live in the PostgreSQL tracker store (`DATABASE_URL`), their
 locks and socket.io rooms in Redis (`REDIS_URL`), so any replica can serve any
 message. A process that dies is restarted while the others carry on. Ctrl-C
@@ -132,18 +135,22 @@ http {{
       proxy_pass http://$socketio_upstream;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_read_timeout 1h;
       add_header X-Upstream $upstream_addr always;
     }}
     location /webhooks/ {{
       proxy_pass http://rasa;
       proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $remote_addr;
       add_header X-Upstream $upstream_addr always;
     }}
     location / {{
       proxy_pass http://sidecar;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
+      # The customer's address, for the rate limits: set here, never taken from the client.
+      proxy_set_header X-Forwarded-For $remote_addr;
     }}
   }}
 

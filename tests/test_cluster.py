@@ -30,6 +30,7 @@ from assistant.preflight import check_redis
 from scripts.cluster import Ports, build_cluster
 from scripts.ensure_database import ensure_database
 from scripts.services import start_all, stop_all
+from tests.conftest import rasa_api_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTS = Ports(public=8180, rasa=5210, actions=5260, sidecar=8110)
@@ -87,7 +88,12 @@ def say(client: httpx.Client, sender: str, message: str, customer_id: str = "C00
 def user_texts(sender: str):
     """The customer's messages in the conversation's tracker, in order, and whether
     each one was answered before the next arrived."""
-    tracker = httpx.get(f"{INTERNAL}/conversations/{sender}/tracker", params={"include_events": "ALL"}, timeout=30)
+    tracker = httpx.get(
+        f"{INTERNAL}/conversations/{sender}/tracker",
+        params={"include_events": "ALL"},
+        headers=rasa_api_headers(),
+        timeout=30,
+    )
     assert tracker.status_code == 200, tracker.text
     events = tracker.json()["events"]
     texts, answered = [], []
@@ -135,15 +141,19 @@ def test_concurrent_messages_to_one_conversation_take_turns_across_replicas(clus
 
 
 async def _socket_conversation(session_id: str, before: list, after: list, between) -> tuple:
-    """Chat over socket.io through nginx (long-polling, which needs the sticky route)."""
+    """Chat over socket.io through nginx (long-polling, which needs the sticky route).
+
+    The server gives the room's id at the first `session_request` (a socket cannot
+    join a room it was not given); after the reconnect the widget presents it again."""
     client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
     replies: asyncio.Queue = asyncio.Queue()
     confirmed = asyncio.Event()
+    rooms = []
     client.on("bot_uttered", lambda data: replies.put_nowait(data))
-    client.on("session_confirm", lambda _data: confirmed.set())
+    client.on("session_confirm", lambda room: (rooms.append(room), confirmed.set()))
 
     async def on_connect():
-        await client.emit("session_request", {"session_id": session_id})
+        await client.emit("session_request", {"session_id": rooms[-1] if rooms else session_id})
 
     client.on("connect", on_connect)
     await client.connect(f"{PUBLIC}?session_id={session_id}", transports=["polling"])
@@ -151,7 +161,7 @@ async def _socket_conversation(session_id: str, before: list, after: list, betwe
 
     async def exchange(text):
         await client.emit(
-            "user_uttered", {"message": text, "session_id": session_id, "customData": {"customer_id": "C00001"}}
+            "user_uttered", {"message": text, "session_id": rooms[-1], "customData": {"customer_id": "C00001"}}
         )
         return (await asyncio.wait_for(replies.get(), 60))["text"]
 
@@ -161,7 +171,8 @@ async def _socket_conversation(session_id: str, before: list, after: list, betwe
     await asyncio.wait_for(confirmed.wait(), 60)  # reconnected, through nginx, to a replica that is up
     second = [await exchange(text) for text in after]
     await client.disconnect()
-    return first, second
+    assert len(set(rooms)) == 1, rooms  # the same room after the reconnect
+    return first, second, rooms[-1]
 
 
 def _replica_for(session_id: str) -> str:
@@ -181,10 +192,12 @@ def test_a_socket_chat_survives_the_restart_of_its_replica(cluster):
         replica.process.wait()
         restart(replica)
 
-    first, second = asyncio.run(_socket_conversation(session_id, ["hi"], ["where is my order?"], kill_and_restart))
+    first, second, room = asyncio.run(
+        _socket_conversation(session_id, ["hi"], ["where is my order?"], kill_and_restart)
+    )
     assert "Jane" in first[0]
     assert "ORD-100001" in second[0]
-    texts, answered = user_texts(session_id)
+    texts, answered = user_texts(room)
     assert texts == ["hi", "where is my order?"]
     assert all(answered)
 

@@ -42,8 +42,9 @@ def test_token_signed_with_another_secret_is_refused():
         verify_customer_token(token, SECRET)
 
 
-def test_demo_mode_takes_the_customer_id_from_metadata():
-    assert bind_identity({"customer_id": "C00001", "page": "x"}, secret="") == {"customer_id": "C00001", "page": "x"}
+def test_demo_mode_takes_the_customer_id_from_metadata_and_keeps_only_what_the_product_reads():
+    sent = {"customer_id": "C00001", "page": "x" * 100_000, "message_id": "m-1"}
+    assert bind_identity(sent, secret="") == {"customer_id": "C00001", "message_id": "m-1"}
 
 
 def test_demo_mode_ignores_an_odd_customer_id():

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from assistant.identity import mint_customer_token
-from tests.conftest import TEST_PORTS
+from tests.conftest import TEST_PORTS, rasa_api_headers
 
-SECRET = "token-mode-test-secret"
+SECRET = "token-mode-test-secret-0123456789abcdef"
 PORT = 5106
 
 
@@ -111,11 +111,12 @@ def test_a_rep_message_reaches_the_token_holders_widget_over_socketio(secured_ch
         replies: asyncio.Queue = asyncio.Queue()
         confirmed = asyncio.Event()
         client.on("bot_uttered", lambda data: replies.put_nowait(data))
-        client.on("session_confirm", lambda _data: confirmed.set())
+        given = []
+        client.on("session_confirm", lambda room: (given.append(room), confirmed.set()))
         await client.connect(f"http://127.0.0.1:{PORT}", transports=["polling"])
-        session_id = uuid.uuid4().hex
-        await client.emit("session_request", {"session_id": session_id})
+        await client.emit("session_request", {})
         await asyncio.wait_for(confirmed.wait(), 10)
+        session_id = given[-1]
         token = mint_customer_token("C00001", SECRET)
         await client.emit("user_uttered", {"message": "hi", "session_id": session_id, "customData": {"token": token}})
         greeting = await asyncio.wait_for(replies.get(), 30)
@@ -123,6 +124,7 @@ def test_a_rep_message_reaches_the_token_holders_widget_over_socketio(secured_ch
             pushed = await rasa.post(
                 f"http://127.0.0.1:{PORT}/conversations/C00001:{session_id}/tracker/events",
                 params={"output_channel": "socketio", "execute_side_effects": "true"},
+                headers=rasa_api_headers(),
                 json=[{"event": "bot", "text": "Priya here", "metadata": {"rep": "priya", "rep_name": "Priya Shah"}}],
             )
             assert pushed.status_code == 200

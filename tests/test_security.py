@@ -1,0 +1,101 @@
+"""Issue 18, against the real servers: Rasa's API locked, the channels' own doors,
+identity that cannot be borrowed, bounded input, rate limits, separate keys,
+staff sessions and what a rep may do. The threat model is docs/security.md."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import jwt
+import pytest
+
+from tests.conftest import TEST_PORTS, rasa_api_headers
+
+RASA = f"http://127.0.0.1:{TEST_PORTS['rasa_port']}"
+SIDECAR = f"http://127.0.0.1:{TEST_PORTS['api_port']}"
+EVIL = "https://evil.example"
+
+pytestmark = pytest.mark.servers
+
+
+# --- 1. Rasa's API behind a token; CORS for the channels only ---------------------------
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/status"),
+        ("GET", "/conversations/someone/tracker"),
+        ("POST", "/conversations/someone/tracker/events"),
+        ("POST", "/conversations/someone/trigger_intent"),
+        ("PUT", "/model"),
+        ("POST", "/model/parse"),
+    ],
+)
+def test_rasa_api_calls_without_the_sidecars_token_are_refused(stack, method, path):
+    anonymous = httpx.request(method, RASA + path, json={}, timeout=30)
+    assert anonymous.status_code == 401, anonymous.text
+    now = int(time.time())
+    claims = {"user": {"username": "x", "role": "admin"}, "exp": now + 60}
+    forged = jwt.encode(claims, "not-the-key-" * 4, algorithm="HS256")
+    refused = httpx.request(method, RASA + path, json={}, headers={"Authorization": f"Bearer {forged}"}, timeout=30)
+    assert refused.status_code == 401, refused.text
+
+
+def test_an_expired_api_token_is_refused_and_a_fresh_one_reads_the_tracker(chat):
+    from assistant.keys import secret
+
+    sender = f"api-{uuid.uuid4().hex[:8]}"
+    chat.say(sender, "hi", "C00001")
+    expired = jwt.encode({"user": {"role": "admin"}, "exp": int(time.time()) - 3600}, secret("rasa_api"), "HS256")
+    url = f"{RASA}/conversations/{sender}/tracker"
+    assert httpx.get(url, headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+    tracker = httpx.get(url, headers=rasa_api_headers())
+    assert tracker.status_code == 200 and tracker.json()["sender_id"] == sender
+
+
+def test_the_api_key_never_reaches_the_browser(stack):
+    from assistant.keys import secret
+
+    page = httpx.get(SIDECAR + "/")
+    assert page.status_code == 200 and secret("rasa_api") not in page.text
+    for script in ("/static/chat.js", "/static/common.js"):
+        assert secret("rasa_api") not in httpx.get(SIDECAR + script).text
+
+
+def _handshake(origin: str) -> httpx.Response:
+    return httpx.get(f"{RASA}/socket.io/", params={"EIO": 4, "transport": "polling"}, headers={"Origin": origin})
+
+
+def test_an_evil_origin_gets_no_cors_and_no_credentials(stack):
+    evil = _handshake(EVIL)
+    assert evil.status_code == 400
+    assert "access-control-allow-origin" not in evil.headers
+    assert "access-control-allow-credentials" not in evil.headers
+    rest = httpx.post(
+        f"{RASA}/webhooks/rest/webhook", json={"sender": "o-1", "message": "hi"}, headers={"Origin": EVIL}, timeout=30
+    )
+    assert "access-control-allow-origin" not in rest.headers
+    assert "access-control-allow-credentials" not in rest.headers
+    api = httpx.get(RASA + "/status", headers={"Origin": EVIL, **rasa_api_headers()})
+    assert "access-control-allow-origin" not in api.headers
+
+
+def test_the_sidecars_own_origin_may_use_the_channels_not_the_api(stack):
+    widget = _handshake(SIDECAR)
+    assert widget.status_code == 200
+    assert widget.headers["access-control-allow-origin"] == SIDECAR
+    assert widget.headers.get("access-control-allow-credentials") != "true"
+    preflight = httpx.options(
+        f"{RASA}/webhooks/rest/webhook",
+        headers={
+            "Origin": SIDECAR,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.headers.get("access-control-allow-origin") == SIDECAR
+    api = httpx.get(RASA + "/status", headers={"Origin": SIDECAR, **rasa_api_headers()})
+    assert api.status_code == 200 and "access-control-allow-origin" not in api.headers
