@@ -34,8 +34,10 @@ from typing import Dict, List, Optional
 
 from scripts.model import ROOT
 from scripts.services import (
+    LOOPBACK,
     Service,
     actions_service,
+    bind_host,
     rasa_service,
     sidecar_service,
     start_all,
@@ -78,7 +80,10 @@ def _routes(first: int, count: int) -> str:
     return "\n".join(f"    ~^{replica_route(first + i)}- 127.0.0.1:{first + i};" for i in range(count))
 
 
-def nginx_config(ports: Ports, rasa_replicas: int, action_servers: int, directory: Path) -> str:
+def nginx_config(
+    ports: Ports, rasa_replicas: int, action_servers: int, directory: Path, public_host: str = "127.0.0.1"
+) -> str:
+    """nginx's configuration; only its public port listens on `public_host` (`ASSISTANT_HOST`)."""
     user = "user root root;\n" if os.geteuid() == 0 else ""
     return f"""# Written by scripts/cluster.py for this run; edit the script, not this file.
 {user}worker_processes 1;
@@ -129,7 +134,7 @@ http {{
   }}
 
   server {{
-    listen 127.0.0.1:{ports.public};
+    listen {public_host}:{ports.public};
     location = /lb-health {{ return 200 "ok\\n"; }}
     location /socket.io/ {{
       proxy_pass http://$socketio_upstream;
@@ -189,7 +194,7 @@ def build_cluster(
     ports = ports or Ports()
     (directory / "tmp").mkdir(parents=True, exist_ok=True)
     config = directory / "nginx.conf"
-    config.write_text(nginx_config(ports, rasa_replicas, action_servers, directory))
+    config.write_text(nginx_config(ports, rasa_replicas, action_servers, directory, bind_host()))
     env = {
         **(extra_env or {}),
         **SINGLE_THREADED,
@@ -200,10 +205,10 @@ def build_cluster(
     }
     services = [actions_service(f"actions-{i + 1}", ports.actions + i, env) for i in range(action_servers)]
     services += [
-        rasa_service(f"rasa-{i + 1}", ports.rasa + i, env, model, replica_route(ports.rasa + i))
+        rasa_service(f"rasa-{i + 1}", ports.rasa + i, env, model, replica_route(ports.rasa + i), host=LOOPBACK)
         for i in range(rasa_replicas)
     ]
-    services.append(sidecar_service("sidecar", ports.sidecar, env))
+    services.append(sidecar_service("sidecar", ports.sidecar, env, host=LOOPBACK))
     services.append(
         Service(
             "nginx",
@@ -240,8 +245,13 @@ def main(argv=None) -> int:
         return 2
 
     from assistant.db import database_url
-    from assistant.preflight import problems
+    from assistant.preflight import check_token_mode, problems
     from scripts.ensure_database import ensure_database
+
+    refused = check_token_mode("make run-cluster")
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
 
     if database_url().startswith("postgresql"):
         try:

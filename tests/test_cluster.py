@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from assistant.db import make_engine
+from assistant.identity import mint_customer_token
 from assistant.preflight import check_redis
 from scripts.cluster import Ports, build_cluster
 from scripts.ensure_database import ensure_database
@@ -37,6 +38,12 @@ PORTS = Ports(public=8180, rasa=5210, actions=5260, sidecar=8110)
 PUBLIC = f"http://127.0.0.1:{PORTS.public}"
 INTERNAL = f"http://127.0.0.1:{PORTS.internal}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+TOKEN_SECRET = "cluster-test-token-secret-0123456789abcdef"
+
+
+def token(customer_id: str = "C00001") -> str:
+    return mint_customer_token(customer_id, TOKEN_SECRET)
+
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
@@ -61,7 +68,12 @@ def cluster_env(database_url):
 
     prepare_database(engine, customers=40, seed=7, today=date.today())
     engine.dispose()
-    return {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OFFER_MODEL_PATH": os.environ["OFFER_MODEL_PATH"]}
+    return {
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "OFFER_MODEL_PATH": os.environ["OFFER_MODEL_PATH"],
+        "ASSISTANT_TOKEN_SECRET": TOKEN_SECRET,  # a cluster refuses demo mode
+    }
 
 
 @pytest.fixture(scope="module")
@@ -79,17 +91,17 @@ def cluster(cluster_env, tmp_path_factory):
 def say(client: httpx.Client, sender: str, message: str, customer_id: str = "C00001"):
     response = client.post(
         f"{PUBLIC}/webhooks/rest/webhook",
-        json={"sender": sender, "message": message, "metadata": {"customer_id": customer_id}},
+        json={"sender": sender, "message": message, "metadata": {"token": token(customer_id)}},
     )
     assert response.status_code == 200, response.text
     return response.headers.get("X-Upstream"), " ".join(m.get("text", "") for m in response.json())
 
 
-def user_texts(sender: str):
-    """The customer's messages in the conversation's tracker, in order, and whether
-    each one was answered before the next arrived."""
+def user_texts(sender: str, customer_id: str = "C00001"):
+    """The customer's messages in the conversation's tracker (token mode: keyed
+    `<customer>:<sender>`), in order, and whether each one was answered before the next arrived."""
     tracker = httpx.get(
-        f"{INTERNAL}/conversations/{sender}/tracker",
+        f"{INTERNAL}/conversations/{customer_id}:{sender}/tracker",
         params={"include_events": "ALL"},
         headers=rasa_api_headers(),
         timeout=30,
@@ -160,9 +172,7 @@ async def _socket_conversation(session_id: str, before: list, after: list, betwe
     await asyncio.wait_for(confirmed.wait(), 15)
 
     async def exchange(text):
-        await client.emit(
-            "user_uttered", {"message": text, "session_id": rooms[-1], "customData": {"customer_id": "C00001"}}
-        )
+        await client.emit("user_uttered", {"message": text, "session_id": rooms[-1], "customData": {"token": token()}})
         return (await asyncio.wait_for(replies.get(), 60))["text"]
 
     first = [await exchange(text) for text in before]
@@ -270,7 +280,7 @@ def test_run_cluster_starts_every_part_and_stops_them_all_on_sigterm(cluster_env
             time.sleep(1)
         reply = httpx.post(
             "http://127.0.0.1:8190/webhooks/rest/webhook",
-            json={"sender": f"stop-{uuid.uuid4().hex[:8]}", "message": "hi", "metadata": {"customer_id": "C00001"}},
+            json={"sender": f"stop-{uuid.uuid4().hex[:8]}", "message": "hi", "metadata": {"token": token()}},
             timeout=60,
         )
         assert reply.status_code == 200 and "Jane" in reply.text

@@ -17,8 +17,6 @@ RASA = f"http://127.0.0.1:{TEST_PORTS['rasa_port']}"
 SIDECAR = f"http://127.0.0.1:{TEST_PORTS['api_port']}"
 EVIL = "https://evil.example"
 
-pytestmark = pytest.mark.servers
-
 
 # --- 1. Rasa's API behind a token; CORS for the channels only ---------------------------
 
@@ -99,3 +97,88 @@ def test_the_sidecars_own_origin_may_use_the_channels_not_the_api(stack):
     assert preflight.headers.get("access-control-allow-origin") == SIDECAR
     api = httpx.get(RASA + "/status", headers={"Origin": SIDECAR, **rasa_api_headers()})
     assert api.status_code == 200 and "access-control-allow-origin" not in api.headers
+
+
+# --- 2. Fail closed ------------------------------------------------------------------------
+
+
+def _without_token_secret() -> dict:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "ASSISTANT_TOKEN_SECRET"}
+
+
+@pytest.mark.parametrize(
+    "command, env",
+    [
+        (["-m", "scripts.cluster", "--port", "8390"], {}),
+        (["-m", "scripts.run_all"], {"ASSISTANT_HOST": "0.0.0.0"}),
+    ],
+)
+def test_a_cluster_or_a_public_bind_refuses_demo_mode_in_one_line(command, env):
+    import subprocess
+    import sys
+
+    from scripts.model import ROOT
+
+    done = subprocess.run(
+        [sys.executable, *command], cwd=ROOT, env={**_without_token_secret(), **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ASSISTANT_TOKEN_SECRET is not set"), done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_make_run_on_loopback_says_it_is_demo_mode(monkeypatch, capsys):
+    from scripts import run_all
+
+    monkeypatch.delenv("ASSISTANT_TOKEN_SECRET", raising=False)
+    monkeypatch.delenv("ASSISTANT_HOST", raising=False)
+
+    def refuse_to_start(_services):
+        raise RuntimeError("not started by this test")
+
+    monkeypatch.setattr(run_all, "start_all", refuse_to_start)
+    monkeypatch.setattr(run_all, "stop_on_signals", lambda: None)
+    assert run_all.main() == 1
+    assert "DEMO MODE: customers are not authenticated" in capsys.readouterr().out
+
+
+async def _socket(session_request: dict):
+    import asyncio
+
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    replies: asyncio.Queue = asyncio.Queue()
+    rooms: asyncio.Queue = asyncio.Queue()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    client.on("session_confirm", lambda room: rooms.put_nowait(room))
+    await client.connect(RASA, transports=["polling"])
+    await client.emit("session_request", session_request)
+    return client, await asyncio.wait_for(rooms.get(), 10), replies
+
+
+def test_a_socket_cannot_join_or_speak_in_a_room_it_was_not_given(stack):
+    import asyncio
+
+    async def scenario():
+        owner, room, owner_replies = await _socket({})
+        again, same_room, _ = await _socket({"session_id": room})  # the widget after a reload
+        forged = room[:-2] + ("AA" if not room.endswith("AA") else "BB")
+        intruder, other_room, intruder_replies = await _socket({"session_id": forged})
+        named, named_room, _ = await _socket({"session_id": "victim-chosen-name"})
+        # Speaking in the owner's room without having been given it: refused, nothing processed.
+        await intruder.emit("user_uttered", {"message": "where is my order?", "session_id": room, "customData": {}})
+        refusal = await asyncio.wait_for(intruder_replies.get(), 10)
+        await asyncio.sleep(1)
+        leaked = not owner_replies.empty()
+        for client in (owner, again, intruder, named):
+            await client.disconnect()
+        return room, same_room, other_room, named_room, refusal, leaked
+
+    room, same_room, other_room, named_room, refusal, leaked = asyncio.run(scenario())
+    assert same_room == room
+    assert other_room != room and named_room != "victim-chosen-name"
+    assert "session has ended" in refusal["text"] and not leaked

@@ -37,13 +37,13 @@ def secured_chat(stack, database_url):
     start_all(services, timeout=240)
     client = httpx.Client(timeout=30)
 
-    def say(message: str, sender: str, metadata: dict) -> str:
+    def say(message: str, sender: str, metadata: dict, raw: bool = False):
         body = {"sender": sender, "message": message, "metadata": metadata}
         response = client.post(f"http://127.0.0.1:{PORT}/webhooks/rest/webhook", json=body)
         assert response.status_code == 200
         # replies go back to the id the client used (its socket.io room), not the keyed one
         assert all(m["recipient_id"] == sender for m in response.json())
-        return " ".join(m.get("text", "") for m in response.json())
+        return response.json() if raw else " ".join(m.get("text", "") for m in response.json())
 
     yield say
     stop_all(services)
@@ -135,3 +135,24 @@ def test_a_rep_message_reaches_the_token_holders_widget_over_socketio(secured_ch
     greeting, rep_message = asyncio.run(conversation())
     assert "Jane" in greeting["text"]
     assert rep_message == {"text": "Priya here", "metadata": {"rep": "priya", "rep_name": "Priya Shah"}}
+
+
+def test_a_conversation_identified_in_the_chat_cannot_be_borrowed_by_its_sender_id(secured_chat):
+    """Email and postcode in the chat bind the conversation to the customer as a token does:
+    it moves to the customer's key, the client gets a token, and the bare sender id reaches nothing."""
+    from assistant.identity import verify_customer_token
+
+    conversation = sender()
+    assert "email" in secured_chat("where is my order", conversation, {}).lower()
+    assert "postcode" in secured_chat("jane.doe@example.com", conversation, {}).lower()
+    replies = secured_chat("LS1 4AP", conversation, {}, raw=True)
+    assert "ORD-100001" in " ".join(m.get("text", "") for m in replies)
+    given = [m["custom"] for m in replies if "custom" in m]
+    assert len(given) == 1 and given[0]["customer_id"] == "C00001"
+    assert verify_customer_token(given[0]["customer_token"], SECRET) == "C00001"
+    # Another client naming the same sender id, without the token: a stranger's conversation.
+    borrowed = secured_chat("where is my order", conversation, {})
+    assert "ORD-100001" not in borrowed and "email" in borrowed.lower()
+    assert "Jane" not in secured_chat("what is my name", conversation, {})
+    # The customer, with the token they were given, carries on where they were.
+    assert "ORD-100001" in secured_chat("where is my order", conversation, {"token": given[0]["customer_token"]})
