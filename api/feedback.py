@@ -234,8 +234,9 @@ def _row(feedback) -> FeedbackRow:
 
 def _csv_cell(value) -> str:
     text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @ would run as a formula in a spreadsheet; one starting
+    # with a tab or a carriage return can too, once the spreadsheet trims it (OWASP).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get(

@@ -182,3 +182,58 @@ def test_a_socket_cannot_join_or_speak_in_a_room_it_was_not_given(stack):
     assert same_room == room
     assert other_room != room and named_room != "victim-chosen-name"
     assert "session has ended" in refusal["text"] and not leaked
+
+
+# --- 7. Bounded input ----------------------------------------------------------------------
+
+FIVE_MB = "x" * (5 * 1024 * 1024)
+
+
+def test_a_5_mb_message_gets_413_from_the_channels_and_rasa_stays_up(chat):
+    rest = httpx.post(chat.url, json={"sender": "big-1", "message": FIVE_MB}, timeout=60)
+    assert rest.status_code == 413
+    polling = httpx.post(
+        f"{RASA}/socket.io/", params={"EIO": 4, "transport": "polling", "sid": "x"}, content=FIVE_MB, timeout=60
+    )
+    assert polling.status_code == 413
+    assert "Jane" in chat.text(f"big-{uuid.uuid4().hex[:6]}", "hi", "C00001")
+
+
+def test_a_5_mb_body_gets_413_from_the_sidecar_and_it_stays_up(sidecar_url):
+    sized = httpx.post(f"{sidecar_url}/api/chat-token", content=FIVE_MB, headers={"Content-Type": "application/json"})
+    assert sized.status_code == 413 and "larger than 64 KB" in sized.json()["detail"]
+
+    def chunks():
+        for _ in range(80):
+            yield b"x" * 65536
+
+    chunked = httpx.post(
+        f"{sidecar_url}/api/chat-token", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert chunked.status_code == 413
+    assert httpx.get(f"{sidecar_url}/health").status_code == 200
+
+
+def test_a_sender_id_over_128_characters_is_refused_clearly(chat):
+    refused = httpx.post(chat.url, json={"sender": "s" * 129, "message": "hi"}, timeout=30)
+    assert refused.status_code == 400 and "128 characters" in refused.json()["message"]
+    for body in ({"message": "hi"}, {"sender": 5, "message": "hi"}, {"sender": "s", "message": 5}, [1, 2]):
+        bad = httpx.post(chat.url, json=body, timeout=30)
+        assert bad.status_code == 400 and "Traceback" not in bad.text, body
+    assert chat.text("s" * 128, "hi", "C00001")
+
+
+def test_only_the_metadata_the_product_reads_is_stored(chat):
+    sender = f"meta-{uuid.uuid4().hex[:8]}"
+    chat.say(sender, "hi", "C00001", metadata={"page": "y" * 20_000, "message_id": "m-1", "client_address": "6.6.6.6"})
+    user = next(e for e in chat.tracker(sender)["events"] if e["event"] == "user")
+    assert set(user["metadata"]) - {"model_id", "assistant_id"} == {"customer_id", "message_id", "client_address"}
+    assert user["metadata"]["client_address"] == "127.0.0.1"  # set by the channel, not the client
+
+
+def test_csv_cells_starting_with_a_formula_tab_or_carriage_return_are_neutralised():
+    from api.feedback import _csv_cell
+
+    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert _csv_cell(cell).startswith("'"), repr(cell)
+    assert _csv_cell("fine") == "fine"
