@@ -14,6 +14,7 @@ from fastapi import Cookie, Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 
+from assistant import sign_in_limits
 from assistant.db import session_scope
 from assistant.identity import InvalidToken, signing_secret, verify_staff_session
 from assistant.models import StaffUser
@@ -38,13 +39,39 @@ VERIFIED_FOR_SECONDS = 10.0
 _recently_verified: Dict[Tuple[str, str], Tuple[float, StaffUser]] = {}  # (user, password digest) or ("cookie", user)
 
 
-def _verified(session: Session, username: str, password: str) -> Optional[StaffUser]:
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn takes X-Forwarded-For from a proxy on this machine only)."""
+    return request.client.host if request.client else "unknown"
+
+
+def refuse_if_limited(session: Session, scope: str, address: str, account: str) -> None:
+    """429 with Retry-After when this address or account has tried too often (assistant/sign_in_limits.py)."""
+    refusal = sign_in_limits.check(session, scope, address, account)
+    if refusal is not None:
+        minutes = max(1, round(refusal.retry_after / 60))
+        raise HTTPException(
+            status_code=429,
+            detail=f"{refusal.reason} Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            headers={"Retry-After": str(refusal.retry_after)},
+        )
+
+
+def note_sign_in(session: Session, scope: str, address: str, account: str, succeeded: bool) -> None:
+    """Record a try and commit it now: a refusal that follows must not roll it back."""
+    with sqlite_write_lock(session):
+        sign_in_limits.record(session, scope, address, account, succeeded)
+        session.commit()
+
+
+def _verified(session: Session, username: str, password: str, address: str) -> Optional[StaffUser]:
     key = (username, hashlib.sha256(password.encode()).hexdigest())
     now = time.monotonic()
     hit = _recently_verified.get(key)
     if hit and now - hit[0] < VERIFIED_FOR_SECONDS:
         return hit[1]
+    refuse_if_limited(session, "staff", address, username)
     user = authenticate(session, username, password)
+    note_sign_in(session, "staff", address, username, user is not None)
     if user is None:
         _recently_verified.pop(key, None)
         return None
@@ -97,7 +124,7 @@ def _staff(
         raise HTTPException(
             status_code=401, detail="Sign in as a rep or supervisor.", headers={"WWW-Authenticate": "Basic"}
         )
-    user = _verified(session, credentials.username, credentials.password)
+    user = _verified(session, credentials.username, credentials.password, client_address(request))
     if user is None:
         raise HTTPException(
             status_code=401, detail="Wrong username or password.", headers={"WWW-Authenticate": "Basic"}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import SESSION_COOKIE, RepDep, SessionDep
+from api.deps import SESSION_COOKIE, RepDep, SessionDep, client_address, note_sign_in, refuse_if_limited
 from assistant.identity import STAFF_SESSION_SECONDS, mint_staff_session, signing_secret
 from assistant.staff import authenticate
 
@@ -23,9 +23,17 @@ class StaffOut(BaseModel):
     role: str
 
 
-@router.post("", response_model=StaffOut, summary="Sign a rep or supervisor in (sets the session cookie)")
-def sign_in(body: Credentials, session: SessionDep, response: Response) -> StaffOut:
-    user = authenticate(session, body.username.strip(), body.password)
+@router.post(
+    "",
+    response_model=StaffOut,
+    summary="Sign a rep or supervisor in (sets the session cookie)",
+    responses={429: {"description": "Too many tries from this address or for this account: see Retry-After"}},
+)
+def sign_in(body: Credentials, session: SessionDep, request: Request, response: Response) -> StaffOut:
+    username, address = body.username.strip(), client_address(request)
+    refuse_if_limited(session, "staff", address, username)
+    user = authenticate(session, username, body.password)
+    note_sign_in(session, "staff", address, username, user is not None)
     if user is None:
         raise HTTPException(status_code=401, detail="Wrong username or password.")
     response.set_cookie(

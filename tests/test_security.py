@@ -237,3 +237,106 @@ def test_csv_cells_starting_with_a_formula_tab_or_carriage_return_are_neutralise
     for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert _csv_cell(cell).startswith("'"), repr(cell)
     assert _csv_cell("fine") == "fine"
+
+
+# --- 4. Rate limits -----------------------------------------------------------------------
+
+
+def _fresh_post(url: str, address: str, **kwargs) -> httpx.Response:
+    """One request on a new connection, so the sidecar's two workers both take some."""
+    with httpx.Client(timeout=30) as client:
+        return client.post(url, headers={"X-Forwarded-For": address, **kwargs.pop("headers", {})}, **kwargs)
+
+
+def test_customer_sign_in_is_locked_after_five_failures_across_both_workers(sidecar_url):
+    email, address = f"nobody-{uuid.uuid4().hex[:8]}@example.com", f"203.0.113.{uuid.uuid4().int % 250}"
+    statuses = [
+        _fresh_post(f"{sidecar_url}/api/chat-token", address, json={"email": email, "postcode": "LS1 4AP"}).status_code
+        for _ in range(8)
+    ]
+    # Exactly five tries, whichever worker took each: the count is shared (the database), not per process.
+    assert statuses == [401] * 5 + [429] * 3
+    locked = _fresh_post(f"{sidecar_url}/api/chat-token", address, json={"email": email, "postcode": "LS1 4AP"})
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60 and "locked" in locked.json()["detail"]
+    # Another account from elsewhere is not affected.
+    other = _fresh_post(
+        f"{sidecar_url}/api/chat-token", "198.51.100.9", json={"email": "jane.doe@example.com", "postcode": "LS1 4AP"}
+    )
+    assert other.status_code == 200
+
+
+def test_one_address_trying_many_customer_accounts_is_refused(sidecar_url):
+    from assistant.sign_in_limits import ADDRESS_FAILURES
+
+    address = f"192.0.2.{uuid.uuid4().int % 250}"
+    statuses = [
+        _fresh_post(
+            f"{sidecar_url}/api/chat-token",
+            address,
+            json={"email": f"a{n}-{uuid.uuid4().hex[:6]}@x.com", "postcode": "LS1 4AP"},
+        ).status_code
+        for n in range(ADDRESS_FAILURES + 1)
+    ]
+    assert statuses == [401] * ADDRESS_FAILURES + [429]
+
+
+@pytest.fixture
+def staff_account(session):
+    from assistant.staff import add_staff
+
+    username = f"rep-{uuid.uuid4().hex[:6]}"
+    add_staff(session, username, "Test Rep", "rep", "right-password-1")
+    session.commit()
+    return username
+
+
+def test_staff_sign_in_is_locked_after_five_failures_for_cookie_and_basic_alike(sidecar_url, staff_account):
+    address = f"203.0.113.{uuid.uuid4().int % 250}"
+    wrong = {"username": staff_account, "password": "wrong-password"}
+    statuses = [_fresh_post(f"{sidecar_url}/api/session", address, json=wrong).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    right = _fresh_post(f"{sidecar_url}/api/session", address, json={**wrong, "password": "right-password-1"})
+    assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0
+    basic = httpx.get(f"{sidecar_url}/api/conversations", auth=(staff_account, "right-password-1"))
+    assert basic.status_code == 429
+
+
+def test_an_unknown_username_takes_as_long_as_a_wrong_password(session):
+    from assistant.staff import authenticate
+
+    authenticate(session, "nobody-at-all", "x")  # the stand-in hash is made once per process
+
+    def timed(username):
+        started = time.perf_counter()
+        assert authenticate(session, username, "not-the-password") is None
+        return time.perf_counter() - started
+
+    unknown = min(timed("nobody-at-all") for _ in range(2))
+    known = min(timed("priya") for _ in range(2))
+    assert 0.7 < unknown / known < 1.4, (unknown, known)
+
+
+def test_the_chat_identity_form_shares_the_limit_across_sender_ids(chat):
+    address = f"198.51.100.{uuid.uuid4().int % 250}"
+    headers = {"X-Forwarded-For": address}
+
+    def say(sender, text):
+        response = chat.client.post(chat.url, json={"sender": sender, "message": text}, headers=headers)
+        assert response.status_code == 200
+        return " ".join(m.get("text", "") for m in response.json())
+
+    email = "aisha.khan@example.com"
+
+    def attempt(conversation, postcode):
+        say(conversation, email)
+        return say(conversation, postcode)
+
+    for tries in (3, 2):  # five failures, in two conversations with different sender ids
+        conversation = f"lim-{uuid.uuid4().hex[:6]}"
+        say(conversation, "where is my order?")
+        for _ in range(tries):
+            assert "ORD-" not in attempt(conversation, "M1 1AA")
+    fresh = f"lim-{uuid.uuid4().hex[:6]}"
+    say(fresh, "where is my order?")
+    refused = attempt(fresh, "EH1 1YZ")  # the right postcode, but the account is locked for now
+    assert "can't match those details" in refused and "ORD-" not in refused
