@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from assistant.cx import outbox
 from assistant.db import session_scope
 from assistant.handoff import rep_for
-from assistant.identity import mint_survey_token, signing_secret
+from assistant.identity import mint_survey_token, survey_secret
 from assistant.offers.log import ignore_pending_offers
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class ActionSubmitSurvey(Action):
         return events
 
     async def deliver(self, feedback: Dict[str, Any]) -> None:
-        token = mint_survey_token(feedback["conversation_id"], feedback["customer_id"], signing_secret())
+        token = mint_survey_token(feedback["conversation_id"], feedback["customer_id"], survey_secret())
         try:
             async with httpx.AsyncClient(timeout=3) as client:
                 response = await client.post(f"{sidecar_url()}/api/feedback", json={**feedback, "token": token})

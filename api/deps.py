@@ -14,9 +14,8 @@ from fastapi import Cookie, Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 
-from assistant import sign_in_limits
+from assistant import sign_in_limits, staff_sessions
 from assistant.db import session_scope
-from assistant.identity import InvalidToken, signing_secret, verify_staff_session
 from assistant.models import StaffUser
 from assistant.staff import authenticate
 
@@ -89,23 +88,13 @@ PAGE_HEADER = "X-Console"
 
 
 def staff_from_cookie(session: Session, cookie: Optional[str]) -> Optional[StaffUser]:
-    """The signed-in staff member of a page session cookie, or None."""
-    if not cookie:
-        return None
-    try:
-        username = verify_staff_session(cookie, signing_secret())
-    except InvalidToken:
-        return None
-    key = ("cookie", username)
-    now = time.monotonic()
-    hit = _recently_verified.get(key)
-    if hit and now - hit[0] < VERIFIED_FOR_SECONDS:
-        return hit[1]
-    user = session.get(StaffUser, username)
-    if user is None or not user.active:
-        return None
-    session.expunge(user)
-    _recently_verified[key] = (now, user)
+    """The signed-in staff member of a page session cookie (a live server-side session), or None.
+
+    Looked up on every request, so a session ended by sign-out or an administrator
+    is refused at once, by every worker."""
+    user = staff_sessions.user_for(session, cookie)
+    if user is not None:
+        session.expunge(user)
     return user
 
 

@@ -29,7 +29,7 @@ from assistant.cx.feedback import (
 )
 from assistant.cx.scores import nps_band
 from assistant.db import session_scope
-from assistant.identity import InvalidToken, signing_secret, verify_survey_token
+from assistant.identity import InvalidToken, survey_secret, verify_survey_token
 from assistant.models import Feedback, FollowUp
 from assistant.transcripts import transcript
 
@@ -98,7 +98,7 @@ def _feedback_threads() -> anyio.CapacityLimiter:
 
 def store_feedback(body: FeedbackIn) -> FeedbackStored:
     try:
-        signed = verify_survey_token(body.token, signing_secret())
+        signed = verify_survey_token(body.token, survey_secret())
     except InvalidToken as error:
         raise HTTPException(status_code=403, detail=f"Survey token refused: {error}.")
     if signed["conversation_id"] != body.conversation_id or signed["customer_id"] != body.customer_id:

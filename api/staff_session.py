@@ -1,12 +1,23 @@
-"""Staff sign-in for the pages: `POST /api/session` sets a signed cookie; `DELETE` signs out."""
+"""Staff sign-in for the pages: `POST /api/session` starts a server-side session and sets its
+cookie; `DELETE` ends it (assistant/staff_sessions.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Optional
+
+from fastapi import APIRouter, Cookie, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import SESSION_COOKIE, RepDep, SessionDep, client_address, note_sign_in, refuse_if_limited
-from assistant.identity import STAFF_SESSION_SECONDS, mint_staff_session, signing_secret
+from api.deps import (
+    SESSION_COOKIE,
+    RepDep,
+    SessionDep,
+    client_address,
+    note_sign_in,
+    refuse_if_limited,
+    sqlite_write_lock,
+)
+from assistant import staff_sessions
 from assistant.staff import authenticate
 
 router = APIRouter(prefix="/api/session", tags=["staff sign-in"])
@@ -36,10 +47,13 @@ def sign_in(body: Credentials, session: SessionDep, request: Request, response: 
     note_sign_in(session, "staff", address, username, user is not None)
     if user is None:
         raise HTTPException(status_code=401, detail="Wrong username or password.")
+    with sqlite_write_lock(session):
+        session_id = staff_sessions.start(session, user.username)
+        session.commit()
     response.set_cookie(
         SESSION_COOKIE,
-        mint_staff_session(user.username, signing_secret()),
-        max_age=STAFF_SESSION_SECONDS,
+        session_id,
+        max_age=staff_sessions.SESSION_SECONDS,
         httponly=True,
         samesite="strict",
         path="/",
@@ -52,8 +66,13 @@ def who(user: RepDep) -> StaffOut:
     return StaffOut(username=user.username, display_name=user.display_name, role=user.role)
 
 
-@router.delete("", status_code=204, summary="Sign out")
-def sign_out(response: Response) -> Response:
+@router.delete("", status_code=204, summary="Sign out (the session ends on the server too)")
+def sign_out(
+    session: SessionDep, response: Response, staff_session: Optional[str] = Cookie(None, include_in_schema=False)
+) -> Response:
+    with sqlite_write_lock(session):
+        staff_sessions.end(session, staff_session)
+        session.commit()
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.status_code = 204
     return response

@@ -413,3 +413,20 @@ class SignInAttempt(Base):
     account = Column(String(200), nullable=False)
     succeeded = Column(Boolean, nullable=False)
     attempted_at = Column(DateTime, nullable=False, index=True)
+
+
+class StaffSession(Base):
+    """A signed-in page session of a rep or supervisor, kept server-side so it can be ended.
+
+    The browser holds a random id; only its SHA-256 is stored, so a copy of the
+    table signs nobody in. Sign-out, `assistant.cli end-sessions` and a new
+    password end sessions; so does the account being disabled.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id_hash = Column(String(64), primary_key=True)
+    username = Column(ForeignKey("staff_users.username"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    ended_at = Column(DateTime, nullable=True)

@@ -41,8 +41,8 @@ from assistant.db import redis_url
 from assistant.identity import (
     InvalidToken,
     configured_secret,
+    customer_token_secret,
     mint_customer_token,
-    signing_secret,
     verify_customer_token,
 )
 from assistant.long_lived import settle_long_lived_objects
@@ -112,7 +112,7 @@ def bind_identity(metadata: Any, secret: Optional[str] = None) -> Dict[str, Any]
                 bound["identity_error"] = str(error)
     elif token:  # demo mode: the web page's sign-in token, signed with this machine's key
         try:
-            bound["customer_id"] = verify_customer_token(str(token), signing_secret())
+            bound["customer_id"] = verify_customer_token(str(token), customer_token_secret())
         except InvalidToken as error:
             bound["identity_error"] = str(error)
     elif isinstance(claimed, str) and CUSTOMER_ID.match(claimed):

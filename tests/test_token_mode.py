@@ -73,13 +73,13 @@ def test_sidecar_signs_in_with_email_and_postcode(database_url, monkeypatch):
     from fastapi.testclient import TestClient
 
     from api.main import app
-    from assistant.identity import signing_secret, verify_customer_token
+    from assistant.identity import customer_token_secret, verify_customer_token
 
     with TestClient(app) as client:
         monkeypatch.delenv("ASSISTANT_TOKEN_SECRET", raising=False)
         demo = client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "LS1 4AP"})
         assert demo.status_code == 200  # demo mode signs with the machine's key
-        assert verify_customer_token(demo.json()["token"], signing_secret()) == "C00001"
+        assert verify_customer_token(demo.json()["token"], customer_token_secret()) == "C00001"
         monkeypatch.setenv("ASSISTANT_TOKEN_SECRET", SECRET)
         wrong = client.post("/api/chat-token", json={"email": "jane.doe@example.com", "postcode": "M1 1AA"})
         assert wrong.status_code == 401 and "don't match" in wrong.json()["detail"]
