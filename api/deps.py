@@ -83,7 +83,8 @@ def _verified(session: Session, username: str, password: str, address: str) -> O
 
 SESSION_COOKIE = "staff_session"
 # Pages send this header with every change they make; a form posted from
-# another site cannot, so the session cookie alone never changes anything.
+# another site cannot, so neither the session cookie nor cached Basic
+# credentials alone ever change anything.
 PAGE_HEADER = "X-Console"
 
 
@@ -98,27 +99,39 @@ def staff_from_cookie(session: Session, cookie: Optional[str]) -> Optional[Staff
     return user
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def require_page_header(request: Request) -> None:
+    """403 for a change without the page header, whatever the credential: a browser sends a
+    cookie, and Basic credentials it has cached, with a form from any site, but not this header."""
+    if request.method not in SAFE_METHODS and request.headers.get(PAGE_HEADER) != "1":
+        raise HTTPException(status_code=403, detail=f"Changes need the {PAGE_HEADER}: 1 header.")
+
+
 def _staff(
     request: Request,
     session: SessionDep,
     credentials: Optional[HTTPBasicCredentials] = Depends(security),
     staff_session: Optional[str] = Cookie(None, include_in_schema=False),
 ) -> StaffUser:
+    # No WWW-Authenticate challenge on a 401: a browser would offer its own sign-in
+    # box and then send the credentials with every request, from any site.
     if credentials is None:
         user = staff_from_cookie(session, staff_session)
-        if user is not None and request.method != "GET" and request.headers.get(PAGE_HEADER) != "1":
-            raise HTTPException(status_code=403, detail=f"Changes from a page need the {PAGE_HEADER} header.")
-        if user is not None:
-            return user
-        raise HTTPException(
-            status_code=401, detail="Sign in as a rep or supervisor.", headers={"WWW-Authenticate": "Basic"}
-        )
-    user = _verified(session, credentials.username, credentials.password, client_address(request))
-    if user is None:
-        raise HTTPException(
-            status_code=401, detail="Wrong username or password.", headers={"WWW-Authenticate": "Basic"}
-        )
+        if user is None:
+            raise HTTPException(status_code=401, detail="Sign in as a rep or supervisor.")
+    else:
+        user = _verified(session, credentials.username, credentials.password, client_address(request))
+        if user is None:
+            raise HTTPException(status_code=401, detail="Wrong username or password.")
+    require_page_header(request)
     return user
+
+
+def https_deployment() -> bool:
+    """`ASSISTANT_HTTPS=1`: the deployment is served over HTTPS, so cookies are marked Secure."""
+    return os.environ.get("ASSISTANT_HTTPS", "").strip().lower() in ("1", "true", "yes")
 
 
 # Pure checks run on the event loop (async), sparing a thread hop per request.

@@ -13,8 +13,10 @@ from api.deps import (
     RepDep,
     SessionDep,
     client_address,
+    https_deployment,
     note_sign_in,
     refuse_if_limited,
+    require_page_header,
     sqlite_write_lock,
 )
 from assistant import staff_sessions
@@ -41,6 +43,7 @@ class StaffOut(BaseModel):
     responses={429: {"description": "Too many tries from this address or for this account: see Retry-After"}},
 )
 def sign_in(body: Credentials, session: SessionDep, request: Request, response: Response) -> StaffOut:
+    require_page_header(request)  # no signing someone in from another site's form either
     username, address = body.username.strip(), client_address(request)
     refuse_if_limited(session, "staff", address, username)
     user = authenticate(session, username, body.password)
@@ -56,6 +59,7 @@ def sign_in(body: Credentials, session: SessionDep, request: Request, response: 
         max_age=staff_sessions.SESSION_SECONDS,
         httponly=True,
         samesite="strict",
+        secure=https_deployment(),
         path="/",
     )
     return StaffOut(username=user.username, display_name=user.display_name, role=user.role)
@@ -68,11 +72,15 @@ def who(user: RepDep) -> StaffOut:
 
 @router.delete("", status_code=204, summary="Sign out (the session ends on the server too)")
 def sign_out(
-    session: SessionDep, response: Response, staff_session: Optional[str] = Cookie(None, include_in_schema=False)
+    request: Request,
+    session: SessionDep,
+    response: Response,
+    staff_session: Optional[str] = Cookie(None, include_in_schema=False),
 ) -> Response:
+    require_page_header(request)
     with sqlite_write_lock(session):
         staff_sessions.end(session, staff_session)
         session.commit()
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=https_deployment(), httponly=True, samesite="strict")
     response.status_code = 204
     return response

@@ -76,10 +76,13 @@ def authenticate(session: Session, username: str, password: str) -> Optional[Sta
 def add_staff(session: Session, username: str, display_name: str, role: str, password: str) -> StaffUser:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    from assistant.staff_sessions import end_all
+
     user = session.get(StaffUser, username) or StaffUser(username=username)
     user.display_name, user.role, user.password_hash, user.active = display_name, role, hash_password(password), True
     session.add(user)
     session.flush()
+    end_all(session, username)  # a new password ends the sessions signed in with the old one
     return user
 
 

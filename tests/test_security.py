@@ -293,9 +293,14 @@ def staff_account(session):
 def test_staff_sign_in_is_locked_after_five_failures_for_cookie_and_basic_alike(sidecar_url, staff_account):
     address = f"203.0.113.{uuid.uuid4().int % 250}"
     wrong = {"username": staff_account, "password": "wrong-password"}
-    statuses = [_fresh_post(f"{sidecar_url}/api/session", address, json=wrong).status_code for _ in range(6)]
+    page = {"X-Console": "1"}
+    statuses = [
+        _fresh_post(f"{sidecar_url}/api/session", address, json=wrong, headers=page).status_code for _ in range(6)
+    ]
     assert statuses == [401] * 5 + [429]
-    right = _fresh_post(f"{sidecar_url}/api/session", address, json={**wrong, "password": "right-password-1"})
+    right = _fresh_post(
+        f"{sidecar_url}/api/session", address, json={**wrong, "password": "right-password-1"}, headers=page
+    )
     assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0
     basic = httpx.get(f"{sidecar_url}/api/conversations", auth=(staff_account, "right-password-1"))
     assert basic.status_code == 429
@@ -375,3 +380,74 @@ def test_each_process_holds_only_the_keys_it_needs(stack):
     # Demo mode: the customer key stays in var/ (passing it on would switch token mode on).
     assert _key_variables(stack["sidecar"]) == {"RASA_API_SECRET", "ASSISTANT_SURVEY_SECRET"}
     assert _key_variables(stack["rasa"]) == {"RASA_API_SECRET", "ASSISTANT_CHAT_ROOM_SECRET"}
+
+
+# --- 5. Staff sessions ---------------------------------------------------------------------
+
+PAGE = {"X-Console": "1"}
+
+
+def _signed_in_browser(username: str = "marcus", password: str = "marcus-demo"):
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    browser = TestClient(app)
+    response = browser.post("/api/session", json={"username": username, "password": password}, headers=PAGE)
+    assert response.status_code == 200, response.text
+    return browser, response
+
+
+def test_the_session_cookie_is_secure_when_the_deployment_is_behind_https(database_url, monkeypatch):
+    _, plain = _signed_in_browser()
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    monkeypatch.setenv("ASSISTANT_HTTPS", "1")
+    _, behind_https = _signed_in_browser()
+    cookie = behind_https.headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_an_administrator_ends_a_reps_sessions_everywhere(database_url, capsys):
+    from assistant.cli import main
+
+    first, _ = _signed_in_browser()
+    second, _ = _signed_in_browser()
+    assert first.get("/api/session").status_code == 200 and second.get("/api/session").status_code == 200
+    assert main(["end-sessions", "marcus"]) == 0
+    assert "ended" in capsys.readouterr().out
+    assert first.get("/api/session").status_code == 401 and second.get("/api/session").status_code == 401
+
+
+def test_a_change_needs_the_page_header_whatever_the_credential(sidecar_url):
+    cookie_client = httpx.Client(base_url=sidecar_url)
+    assert cookie_client.post("/api/session", json={"username": "priya", "password": "priya-demo"}).status_code == 403
+    signed_in = cookie_client.post("/api/session", json={"username": "priya", "password": "priya-demo"}, headers=PAGE)
+    assert signed_in.status_code == 200
+    conversation = f"csrf-{uuid.uuid4().hex[:8]}"
+    for client, auth in ((cookie_client, None), (httpx.Client(base_url=sidecar_url), ("priya", "priya-demo"))):
+        refused = client.post(f"/api/conversations/{conversation}/take", auth=auth)
+        assert refused.status_code == 403 and "X-Console" in refused.json()["detail"]
+        assert client.post(f"/api/conversations/{conversation}/take", auth=auth, headers=PAGE).status_code == 404
+    unsigned = httpx.get(f"{sidecar_url}/api/conversations")
+    assert unsigned.status_code == 401 and "www-authenticate" not in unsigned.headers
+
+
+def test_demo_staff_come_only_with_the_demo_data_and_are_not_recreated(tmp_path):
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from assistant import db
+    from assistant.demo_data import prepare_database
+    from assistant.models import StaffUser
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    prepare_database(engine, customers=8, seed=7, today=date.today())
+    with Session(engine) as session:
+        assert session.get(StaffUser, "sam") is not None
+        session.delete(session.get(StaffUser, "sam"))
+        session.commit()
+    prepare_database(engine, customers=8, seed=7, today=date.today())  # init-db again, the cluster's start
+    with Session(engine) as session:
+        assert session.get(StaffUser, "sam") is None
+    engine.dispose()
