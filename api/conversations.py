@@ -19,7 +19,17 @@ from pydantic import BaseModel, Field
 from api.deps import RepDep, SessionDep
 from api.rasa_client import push_events, trigger_intent
 from assistant.customers import customer_names
-from assistant.handoff import open_handoffs, resolve_handoffs, return_to_assistant, take_handoff
+from assistant.handoff import (
+    is_with_rep as is_handed_off,
+)
+from assistant.handoff import (
+    open_handoffs,
+    resolve_handoffs,
+    return_to_assistant,
+    take_handoff,
+    why_rep_may_not_act,
+)
+from assistant.models import StaffUser
 from assistant.transcripts import conversation_customers, conversation_state, live_conversations
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -97,6 +107,15 @@ def take(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_
     return Taken(conversation_id=conversation_id, status=handoff.status, rep_id=user.username)
 
 
+def require_may_act(session, user: StaffUser, conversation_id: str) -> None:
+    """403 unless the user is a supervisor, or a rep on a conversation waiting for a person or held by them."""
+    if user.role == "supervisor":
+        return
+    reason = why_rep_may_not_act(session, conversation_id, user.username)
+    if reason:
+        raise HTTPException(status_code=403, detail=reason)
+
+
 class RepMessage(BaseModel):
     text: str = Field(..., max_length=2000)
 
@@ -118,6 +137,7 @@ def send_message(session: SessionDep, user: RepDep, body: RepMessage, conversati
         raise HTTPException(status_code=422, detail="The message is empty: type something to send.")
     if not conversation_state(session, conversation_id).known:
         raise HTTPException(status_code=404, detail=f"No conversation with id {conversation_id!r}.")
+    require_may_act(session, user, conversation_id)
     try:
         push_events(
             conversation_id,
@@ -137,6 +157,8 @@ class Returned(BaseModel):
     "/{conversation_id}/return", response_model=Returned, summary="Hand the conversation back to the assistant"
 )
 def hand_back(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_ID) -> Returned:
+    if is_handed_off(session, conversation_id):  # not handed off at all: the 404 below
+        require_may_act(session, user, conversation_id)
     closed = return_to_assistant(session, conversation_id, user.username)
     if not closed:
         raise HTTPException(status_code=404, detail="That conversation is not with a rep.")
@@ -164,6 +186,7 @@ class Resolved(BaseModel):
 def resolve(
     session: SessionDep, user: RepDep, conversation_id: str = Path(..., min_length=1, max_length=120)
 ) -> Resolved:
+    require_may_act(session, user, conversation_id)
     closed = resolve_handoffs(session, conversation_id, user.username)
     session.commit()  # the survey's action reads the rep from the hand-off
     try:

@@ -451,3 +451,26 @@ def test_demo_staff_come_only_with_the_demo_data_and_are_not_recreated(tmp_path)
     with Session(engine) as session:
         assert session.get(StaffUser, "sam") is None
     engine.dispose()
+
+
+# --- 6. Reps act only on conversations they hold ------------------------------------------------
+
+
+def test_a_rep_cannot_act_on_a_conversation_another_rep_holds(chat, sidecar_url):
+    sender = f"held-{uuid.uuid4().hex[:8]}"
+    chat.text(sender, "I need to speak to a person", "C00002")
+    client = httpx.Client(base_url=sidecar_url, headers=PAGE, timeout=30)
+    priya, marcus, sam = ("priya", "priya-demo"), ("marcus", "marcus-demo"), ("sam", "sam-demo")
+    assert client.post(f"/api/conversations/{sender}/take", auth=marcus).status_code == 200
+    message = {"text": "Hello, Priya here"}
+    posted = client.post(f"/api/conversations/{sender}/messages", json=message, auth=priya)
+    assert posted.status_code == 403 and "marcus has this conversation" in posted.json()["detail"]
+    assert client.post(f"/api/conversations/{sender}/return", auth=priya).status_code == 403
+    assert client.post(f"/api/conversations/{sender}/resolve", auth=priya).status_code == 403
+    assert client.post(f"/api/conversations/{sender}/messages", json=message, auth=marcus).status_code == 201
+    assert client.post(f"/api/conversations/{sender}/messages", json=message, auth=sam).status_code == 201
+    # A conversation nobody handed off (live with the assistant): reps may not post into it.
+    live = f"live-{uuid.uuid4().hex[:8]}"
+    chat.text(live, "hi", "C00003")
+    refused = client.post(f"/api/conversations/{live}/messages", json=message, auth=priya)
+    assert refused.status_code == 403 and "not waiting for a person" in refused.json()["detail"]

@@ -123,5 +123,7 @@ def test_resolve_needs_a_rep_and_says_when_the_assistant_is_unreachable(database
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:1")
     with TestClient(app, headers={"X-Console": "1"}) as client:
         assert client.post("/api/conversations/x/resolve").status_code == 401
-        down = client.post("/api/conversations/x/resolve", auth=("priya", "priya-demo"))
+        # A rep acts only on a conversation waiting for a person or held by them; a supervisor on any.
+        assert client.post("/api/conversations/x/resolve", auth=("priya", "priya-demo")).status_code == 403
+        down = client.post("/api/conversations/x/resolve", auth=("sam", "sam-demo"))
         assert down.status_code == 503 and "could not be reached" in down.json()["detail"]
