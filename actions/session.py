@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
+from assistant import sign_in_limits
 from assistant.consent import asks_to_stop
 from assistant.customers import UK_POSTCODE, get_customer, verify_identity
 from assistant.db import session_scope
@@ -141,9 +142,16 @@ class IdentitySlots(StoppableForm):
             dispatcher.utter_message(response="utter_postcode_not_understood")
             return {"account_postcode": None}
         email = tracker.get_slot("account_email")
+        # The same limits as the web sign-in, by the client's address (set by the channel)
+        # and the account: a new sender id does not start a new count.
+        address = ((tracker.latest_message or {}).get("metadata") or {}).get("client_address") or "chat"
         try:
             with session_scope() as session:
+                if sign_in_limits.check(session, "customer", address, email) is not None:
+                    dispatcher.utter_message(response="utter_identity_failed")
+                    return {"identity_attempts": MAX_IDENTITY_ATTEMPTS, "account_email": None, "account_postcode": None}
                 customer = verify_identity(session, email, postcode)
+                sign_in_limits.record(session, "customer", address, email, customer is not None)
                 if customer is not None:
                     dispatcher.utter_message(response="utter_identity_confirmed", customer_name=customer.first_name)
                     return {e["name"]: e["value"] for e in identity_events(customer)} | {"identity_attempts": 0}

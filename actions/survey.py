@@ -24,7 +24,7 @@ from assistant.cx import outbox
 from assistant.cx.survey_answers import read_survey_answer
 from assistant.db import session_scope
 from assistant.handoff import rep_for
-from assistant.identity import mint_survey_token, signing_secret
+from assistant.identity import mint_survey_token, survey_secret
 from assistant.offers.log import ignore_pending_offers
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class ActionSubmitSurvey(Action):
         return events
 
     async def deliver(self, feedback: Dict[str, Any]) -> None:
-        token = mint_survey_token(feedback["conversation_id"], feedback["customer_id"], signing_secret())
+        token = mint_survey_token(feedback["conversation_id"], feedback["customer_id"], survey_secret())
         try:
             async with httpx.AsyncClient(timeout=3) as client:
                 response = await client.post(f"{sidecar_url()}/api/feedback", json={**feedback, "token": token})

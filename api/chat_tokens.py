@@ -7,10 +7,10 @@ gets a signed, expiring token to send with every chat message (signed with
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.deps import SessionDep
+from api.deps import SessionDep, client_address, note_sign_in, refuse_if_limited
 from assistant.customers import verify_identity
 from assistant.identity import DEFAULT_TTL_SECONDS, customer_token_secret, mint_customer_token
 
@@ -29,10 +29,18 @@ class ChatToken(BaseModel):
     expires_in: int
 
 
-@router.post("/chat-token", response_model=ChatToken, summary="Sign a customer in to the chat")
-def chat_token(body: SignIn, session: SessionDep) -> ChatToken:
+@router.post(
+    "/chat-token",
+    response_model=ChatToken,
+    summary="Sign a customer in to the chat",
+    responses={429: {"description": "Too many tries from this address or for this email: see Retry-After"}},
+)
+def chat_token(body: SignIn, session: SessionDep, request: Request) -> ChatToken:
     secret = customer_token_secret()
+    address = client_address(request)
+    refuse_if_limited(session, "customer", address, body.email)
     customer = verify_identity(session, body.email, body.postcode)
+    note_sign_in(session, "customer", address, body.email, customer is not None)
     if customer is None:
         raise HTTPException(status_code=401, detail="That email and postcode don't match an account.")
     return ChatToken(

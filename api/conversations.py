@@ -9,25 +9,30 @@ the customer the post-chat survey in their chat.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Dict, List, Optional
-from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from api.deps import RepDep, SessionDep
+from api.rasa_client import push_events, trigger_intent
 from assistant.customers import customer_names
-from assistant.handoff import open_handoffs, resolve_handoffs, return_to_assistant, take_handoff
+from assistant.handoff import (
+    is_with_rep as is_handed_off,
+)
+from assistant.handoff import (
+    open_handoffs,
+    resolve_handoffs,
+    return_to_assistant,
+    take_handoff,
+    why_rep_may_not_act,
+)
+from assistant.models import StaffUser
 from assistant.transcripts import conversation_customers, conversation_state, live_conversations
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
-
-
-def rasa_url() -> str:
-    return os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
 
 
 CONVERSATION_ID = Path(..., min_length=1, max_length=120)
@@ -102,6 +107,15 @@ def take(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_
     return Taken(conversation_id=conversation_id, status=handoff.status, rep_id=user.username)
 
 
+def require_may_act(session, user: StaffUser, conversation_id: str) -> None:
+    """403 unless the user is a supervisor, or a rep on a conversation waiting for a person or held by them."""
+    if user.role == "supervisor":
+        return
+    reason = why_rep_may_not_act(session, conversation_id, user.username)
+    if reason:
+        raise HTTPException(status_code=403, detail=reason)
+
+
 class RepMessage(BaseModel):
     text: str = Field(..., max_length=2000)
 
@@ -116,20 +130,6 @@ class Sent(BaseModel):
 RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
-def _conversation_url(conversation_id: str) -> str:
-    return f"{rasa_url()}/conversations/{quote(conversation_id, safe='')}"
-
-
-def _push(conversation_id: str, events: List[Dict[str, Any]]) -> None:
-    """Add events to the conversation in Rasa and send its bot messages to the customer's chat."""
-    with httpx.Client(timeout=30) as client:
-        client.post(
-            f"{_conversation_url(conversation_id)}/tracker/events",
-            params={"output_channel": "socketio", "execute_side_effects": "true"},
-            json=events,
-        ).raise_for_status()
-
-
 @router.post("/{conversation_id}/messages", response_model=Sent, status_code=201, summary="Send the customer a message")
 def send_message(session: SessionDep, user: RepDep, body: RepMessage, conversation_id: str = CONVERSATION_ID) -> Sent:
     text = " ".join(body.text.split())
@@ -137,8 +137,9 @@ def send_message(session: SessionDep, user: RepDep, body: RepMessage, conversati
         raise HTTPException(status_code=422, detail="The message is empty: type something to send.")
     if not conversation_state(session, conversation_id).known:
         raise HTTPException(status_code=404, detail=f"No conversation with id {conversation_id!r}.")
+    require_may_act(session, user, conversation_id)
     try:
-        _push(
+        push_events(
             conversation_id,
             [{"event": "bot", "text": text, "metadata": {"rep": user.username, "rep_name": user.display_name}}],
         )
@@ -156,12 +157,14 @@ class Returned(BaseModel):
     "/{conversation_id}/return", response_model=Returned, summary="Hand the conversation back to the assistant"
 )
 def hand_back(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_ID) -> Returned:
+    if is_handed_off(session, conversation_id):  # not handed off at all: the 404 below
+        require_may_act(session, user, conversation_id)
     closed = return_to_assistant(session, conversation_id, user.username)
     if not closed:
         raise HTTPException(status_code=404, detail="That conversation is not with a rep.")
     session.commit()
     try:
-        _push(
+        push_events(
             conversation_id,
             RESUME + [{"event": "bot", "text": "You're back with the assistant. What else can I help with?"}],
         )
@@ -183,17 +186,12 @@ class Resolved(BaseModel):
 def resolve(
     session: SessionDep, user: RepDep, conversation_id: str = Path(..., min_length=1, max_length=120)
 ) -> Resolved:
+    require_may_act(session, user, conversation_id)
     closed = resolve_handoffs(session, conversation_id, user.username)
     session.commit()  # the survey's action reads the rep from the hand-off
     try:
-        _push(conversation_id, RESUME)
-        with httpx.Client(timeout=30) as client:
-            triggered = client.post(
-                f"{_conversation_url(conversation_id)}/trigger_intent",
-                params={"output_channel": "latest"},
-                json={"name": "resolved_by_rep"},
-            )
-            triggered.raise_for_status()
+        push_events(conversation_id, RESUME)
+        triggered = trigger_intent(conversation_id, "resolved_by_rep")
     except httpx.HTTPError:
         raise HTTPException(
             status_code=503, detail="The hand-off is closed, but the assistant could not be reached to ask the survey."
@@ -202,5 +200,5 @@ def resolve(
         conversation_id=conversation_id,
         handoffs_closed=closed,
         survey_started=True,
-        messages=triggered.json().get("messages", []),
+        messages=triggered.get("messages", []),
     )

@@ -14,8 +14,8 @@ from fastapi import Cookie, Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 
+from assistant import sign_in_limits, staff_sessions
 from assistant.db import session_scope
-from assistant.identity import InvalidToken, signing_secret, verify_staff_session
 from assistant.models import StaffUser
 from assistant.staff import authenticate
 
@@ -38,13 +38,39 @@ VERIFIED_FOR_SECONDS = 10.0
 _recently_verified: Dict[Tuple[str, str], Tuple[float, StaffUser]] = {}  # (user, password digest) or ("cookie", user)
 
 
-def _verified(session: Session, username: str, password: str) -> Optional[StaffUser]:
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn takes X-Forwarded-For from a proxy on this machine only)."""
+    return request.client.host if request.client else "unknown"
+
+
+def refuse_if_limited(session: Session, scope: str, address: str, account: str) -> None:
+    """429 with Retry-After when this address or account has tried too often (assistant/sign_in_limits.py)."""
+    refusal = sign_in_limits.check(session, scope, address, account)
+    if refusal is not None:
+        minutes = max(1, round(refusal.retry_after / 60))
+        raise HTTPException(
+            status_code=429,
+            detail=f"{refusal.reason} Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            headers={"Retry-After": str(refusal.retry_after)},
+        )
+
+
+def note_sign_in(session: Session, scope: str, address: str, account: str, succeeded: bool) -> None:
+    """Record a try and commit it now: a refusal that follows must not roll it back."""
+    with sqlite_write_lock(session):
+        sign_in_limits.record(session, scope, address, account, succeeded)
+        session.commit()
+
+
+def _verified(session: Session, username: str, password: str, address: str) -> Optional[StaffUser]:
     key = (username, hashlib.sha256(password.encode()).hexdigest())
     now = time.monotonic()
     hit = _recently_verified.get(key)
     if hit and now - hit[0] < VERIFIED_FOR_SECONDS:
         return hit[1]
+    refuse_if_limited(session, "staff", address, username)
     user = authenticate(session, username, password)
+    note_sign_in(session, "staff", address, username, user is not None)
     if user is None:
         _recently_verified.pop(key, None)
         return None
@@ -57,29 +83,30 @@ def _verified(session: Session, username: str, password: str) -> Optional[StaffU
 
 SESSION_COOKIE = "staff_session"
 # Pages send this header with every change they make; a form posted from
-# another site cannot, so the session cookie alone never changes anything.
+# another site cannot, so neither the session cookie nor cached Basic
+# credentials alone ever change anything.
 PAGE_HEADER = "X-Console"
 
 
 def staff_from_cookie(session: Session, cookie: Optional[str]) -> Optional[StaffUser]:
-    """The signed-in staff member of a page session cookie, or None."""
-    if not cookie:
-        return None
-    try:
-        username = verify_staff_session(cookie, signing_secret())
-    except InvalidToken:
-        return None
-    key = ("cookie", username)
-    now = time.monotonic()
-    hit = _recently_verified.get(key)
-    if hit and now - hit[0] < VERIFIED_FOR_SECONDS:
-        return hit[1]
-    user = session.get(StaffUser, username)
-    if user is None or not user.active:
-        return None
-    session.expunge(user)
-    _recently_verified[key] = (now, user)
+    """The signed-in staff member of a page session cookie (a live server-side session), or None.
+
+    Looked up on every request, so a session ended by sign-out or an administrator
+    is refused at once, by every worker."""
+    user = staff_sessions.user_for(session, cookie)
+    if user is not None:
+        session.expunge(user)
     return user
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def require_page_header(request: Request) -> None:
+    """403 for a change without the page header, whatever the credential: a browser sends a
+    cookie, and Basic credentials it has cached, with a form from any site, but not this header."""
+    if request.method not in SAFE_METHODS and request.headers.get(PAGE_HEADER) != "1":
+        raise HTTPException(status_code=403, detail=f"Changes need the {PAGE_HEADER}: 1 header.")
 
 
 def _staff(
@@ -88,21 +115,23 @@ def _staff(
     credentials: Optional[HTTPBasicCredentials] = Depends(security),
     staff_session: Optional[str] = Cookie(None, include_in_schema=False),
 ) -> StaffUser:
+    # No WWW-Authenticate challenge on a 401: a browser would offer its own sign-in
+    # box and then send the credentials with every request, from any site.
     if credentials is None:
         user = staff_from_cookie(session, staff_session)
-        if user is not None and request.method != "GET" and request.headers.get(PAGE_HEADER) != "1":
-            raise HTTPException(status_code=403, detail=f"Changes from a page need the {PAGE_HEADER} header.")
-        if user is not None:
-            return user
-        raise HTTPException(
-            status_code=401, detail="Sign in as a rep or supervisor.", headers={"WWW-Authenticate": "Basic"}
-        )
-    user = _verified(session, credentials.username, credentials.password)
-    if user is None:
-        raise HTTPException(
-            status_code=401, detail="Wrong username or password.", headers={"WWW-Authenticate": "Basic"}
-        )
+        if user is None:
+            raise HTTPException(status_code=401, detail="Sign in as a rep or supervisor.")
+    else:
+        user = _verified(session, credentials.username, credentials.password, client_address(request))
+        if user is None:
+            raise HTTPException(status_code=401, detail="Wrong username or password.")
+    require_page_header(request)
     return user
+
+
+def https_deployment() -> bool:
+    """`ASSISTANT_HTTPS=1`: the deployment is served over HTTPS, so cookies are marked Secure."""
+    return os.environ.get("ASSISTANT_HTTPS", "").strip().lower() in ("1", "true", "yes")
 
 
 # Pure checks run on the event loop (async), sparing a thread hop per request.

@@ -30,7 +30,7 @@ from assistant.cx.feedback import (
 )
 from assistant.cx.scores import nps_band
 from assistant.db import session_scope
-from assistant.identity import InvalidToken, signing_secret, verify_survey_token
+from assistant.identity import InvalidToken, survey_secret, verify_survey_token
 from assistant.models import Feedback, FollowUp
 from assistant.transcripts import transcript
 
@@ -99,7 +99,7 @@ def _feedback_threads() -> anyio.CapacityLimiter:
 
 def store_feedback(body: FeedbackIn) -> FeedbackStored:
     try:
-        signed = verify_survey_token(body.token, signing_secret())
+        signed = verify_survey_token(body.token, survey_secret())
     except InvalidToken as error:
         raise HTTPException(status_code=403, detail=f"Survey token refused: {error}.")
     if signed["conversation_id"] != body.conversation_id or signed["customer_id"] != body.customer_id:
@@ -235,8 +235,9 @@ def _row(feedback) -> FeedbackRow:
 
 def _csv_cell(value) -> str:
     text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @ would run as a formula in a spreadsheet; one starting
+    # with a tab or a carriage return can too, once the spreadsheet trims it (OWASP).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get(

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import chat_tokens, conversations, customers, feedback, pages, people, staff_session, suggestions
+from api.body_limit import BodyLimit
 from assistant.cx import outbox
 from assistant.db import session_scope
 
@@ -51,6 +52,7 @@ app = FastAPI(
     description="Customer records for reps; post-chat feedback and CX scores for supervisors.",
     version="0.1.0",
 )
+app.add_middleware(BodyLimit)
 app.include_router(customers.router)
 app.include_router(chat_tokens.router)
 app.include_router(feedback.router)

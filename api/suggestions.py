@@ -18,10 +18,11 @@ from typing import List, Literal, Optional
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from api.deps import RepDep, SessionDep, SupervisorDep, sqlite_write_lock
 from api.feedback import ScoreGroupOut, score_group_out
-from assistant.handoff import latest_handoff
+from assistant.handoff import latest_handoff, why_rep_may_not_act
 from assistant.models import OfferEvent, RepSuggestion, StaffUser
 from assistant.offers.log import accept_offer, decline_offer, record_suggestion_use
 from assistant.offers.report import Outcomes, offer_report
@@ -204,6 +205,8 @@ def answer_offer(
     event = session.get(OfferEvent, offer_id)
     if event is None or event.channel != "rep":
         raise HTTPException(status_code=404, detail=f"No offer {offer_id} made by a rep.")
+    if not _may_answer(session, user, event):
+        raise HTTPException(status_code=403, detail=f"Offer {offer_id} was made in a conversation you do not hold.")
     if event.status != "shown":
         raise HTTPException(status_code=409, detail=f"Offer {offer_id} was already answered: {event.status}.")
     with sqlite_write_lock(session):
@@ -223,6 +226,26 @@ def answer_offer(
 
 def _is_supervisor(user: StaffUser) -> bool:
     return user.role == "supervisor"
+
+
+def _may_answer(session, user: StaffUser, event: OfferEvent) -> bool:
+    """Supervisors answer any rep offer; a rep one made in a conversation they may act on
+    (waiting for a person, or held by them), or, outside a conversation, one they made."""
+    if _is_supervisor(user):
+        return True
+    if event.conversation_id:
+        return why_rep_may_not_act(session, event.conversation_id, user.username) is None
+    made = session.execute(
+        select(RepSuggestion.id).where(
+            RepSuggestion.customer_id == event.customer_id,
+            RepSuggestion.kind == "offer",
+            RepSuggestion.basis == event.addon_code,
+            RepSuggestion.rep_id == user.username,
+            RepSuggestion.use != "unused",
+            RepSuggestion.conversation_id.is_(None),
+        )
+    ).first()
+    return made is not None
 
 
 class OutcomesOut(BaseModel):

@@ -1,4 +1,4 @@
-"""Command line: `init-db`, `migrate`, `add-staff`, `train-offers`, `import-customers`."""
+"""Command line: `init-db`, `migrate`, `add-staff`, `end-sessions`, `train-offers`, `import-customers`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from assistant.migrate import SchemaError, upgrade
 from assistant.offers.profile import load_profiles
 from assistant.offers.propensity import ModelFileError, model_path, train
 from assistant.staff import ROLES, add_staff
+from assistant.staff_sessions import end_all
 
 
 def init_db(customers: int, seed: int) -> None:
@@ -75,6 +76,8 @@ def main(argv=None) -> int:
     staff.add_argument("username")
     staff.add_argument("display_name")
     staff.add_argument("role", choices=ROLES)
+    ending = sub.add_parser("end-sessions", help="sign a rep or supervisor out everywhere, now")
+    ending.add_argument("username")
     offers = sub.add_parser("train-offers", help="learn add-on propensities from every customer; write the model file")
     offers.add_argument("--output", help="model file (default: OFFER_MODEL_PATH or models/offers.json)")
     offers.add_argument("--if-missing", action="store_true", help="only train when there is no model file yet")
@@ -94,7 +97,11 @@ def main(argv=None) -> int:
                 return 2
             with session_scope() as session:
                 add_staff(session, args.username, args.display_name, args.role, password)
-            print(f"{args.role} {args.username} saved")
+            print(f"{args.role} {args.username} saved (any session signed in with the old password ended)")
+        elif args.command == "end-sessions":
+            with session_scope() as session:
+                ended = end_all(session, args.username)
+            print(f"{ended} session{'s' if ended != 1 else ''} of {args.username} ended")
         elif args.command == "train-offers":
             train_offers(args.output, args.if_missing)
         elif args.command == "import-customers":

@@ -677,11 +677,14 @@ def prepare_database(engine, *, customers: int = 500, seed: int = 7, today: date
     make_session = sessionmaker(engine, future=True)
     with make_session.begin() as session:
         sync_catalog(session, load_catalog())
-        ensure_demo_staff(session)
     with make_session.begin() as session:
         if demo_data_loaded(session):
             return {}
-        return load_demo_data(session, seed=seed, customers=customers, today=today, progress=progress)
+        counts = load_demo_data(session, seed=seed, customers=customers, today=today, progress=progress)
+        # The demo accounts (published passwords) come with the demo data, once: never into a
+        # company's own database, and not again when someone removed them.
+        ensure_demo_staff(session)
+        return counts
 
 
 def load_demo_data(

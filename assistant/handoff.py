@@ -104,3 +104,14 @@ def take_handoff(session: Session, conversation_id: str, rep_id: str) -> Optiona
 def return_to_assistant(session: Session, conversation_id: str, rep_id: str) -> int:
     """The rep hands the conversation back to the assistant; returns how many hand-offs closed."""
     return _close_open(session, conversation_id, rep_id, "returned")
+
+
+def why_rep_may_not_act(session: Session, conversation_id: str, rep_id: str) -> Optional[str]:
+    """None if the rep may act on the conversation (it waits for a person, or they hold it);
+    otherwise why not, in words for the rep. Supervisors are not asked (they may act on any)."""
+    handoff = session.execute(select(Handoff).where(*_open(conversation_id))).scalar_one_or_none()
+    if handoff is None:
+        return "This conversation is not waiting for a person: only a supervisor can act on it."
+    if handoff.status == "waiting" or handoff.rep_id == rep_id:
+        return None
+    return f"{handoff.rep_id} has this conversation: only they or a supervisor can act on it."

@@ -392,3 +392,44 @@ class RepSuggestion(Base):
     use = Column(String(20), nullable=False, default="unused", index=True)
     used_text = Column(Text, nullable=True)
     used_at = Column(DateTime, nullable=True)
+
+
+class SignInAttempt(Base):
+    """One try at signing in (a customer's email and postcode, or a staff password).
+
+    Kept for the rate limits and lockouts (assistant/sign_in_limits.py): in the
+    database, so every sidecar worker, action server and replica counts the same
+    tries. Rows older than a day are deleted as new ones come.
+    """
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_account", "scope", "account", "attempted_at"),
+        Index("ix_sign_in_attempts_address", "scope", "address", "attempted_at"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    # customer (chat sign-in and the in-chat identity form) | staff
+    scope = Column(String(20), nullable=False)
+    address = Column(String(64), nullable=False)
+    # the email or username tried, lower-cased
+    account = Column(String(200), nullable=False)
+    succeeded = Column(Boolean, nullable=False)
+    attempted_at = Column(DateTime, nullable=False, index=True)
+
+
+class StaffSession(Base):
+    """A signed-in page session of a rep or supervisor, kept server-side so it can be ended.
+
+    The browser holds a random id; only its SHA-256 is stored, so a copy of the
+    table signs nobody in. Sign-out, `assistant.cli end-sessions` and a new
+    password end sessions; so does the account being disabled.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id_hash = Column(String(64), primary_key=True)
+    username = Column(ForeignKey("staff_users.username"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    ended_at = Column(DateTime, nullable=True)

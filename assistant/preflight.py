@@ -1,7 +1,11 @@
-"""Checks made before any process starts: is each configured service reachable?
+"""Checks made before any process starts: is each configured service reachable,
+and may this deployment run in demo mode?
 
 A wrong `DATABASE_URL` or an unreachable Redis is reported in one line that
 names the setting, instead of a stack trace from the third process to start.
+Demo mode (no `ASSISTANT_TOKEN_SECRET`: a chat may name any customer id) is
+for one machine's loopback only: a cluster, or a server listening on another
+address, refuses to start without the secret.
 """
 
 from __future__ import annotations
@@ -15,6 +19,20 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from assistant import clock
 from assistant.db import database_url, make_engine, redis_url
+from assistant.keys import KEYS, configured
+from assistant.keys import problems as key_problems
+
+DEMO_BANNER = (
+    "DEMO MODE: customers are not authenticated (a chat may name any customer id). "
+    f"Set {KEYS['customer'].env} for real customers."
+)
+
+
+def check_token_mode(why: str) -> Optional[str]:
+    """None when customers are authenticated (ASSISTANT_TOKEN_SECRET set); else one line saying why it must be."""
+    if configured("customer"):
+        return None
+    return f"{KEYS['customer'].env} is not set: {why} must not run in demo mode (customers would not be authenticated)"
 
 
 def _first_line(error: BaseException) -> str:
@@ -72,5 +90,6 @@ def check_redis(url: Optional[str] = None) -> Optional[str]:
 
 
 def problems() -> List[str]:
-    """One line per configured service that cannot be used."""
-    return [problem for problem in (clock.check_setting(), check_database(), check_redis()) if problem]
+    """One line per configured service, key or setting that cannot be used."""
+    checks = (clock.check_setting(), check_database(), check_redis())
+    return key_problems() + [problem for problem in checks if problem]

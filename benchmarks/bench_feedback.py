@@ -31,7 +31,7 @@ from scripts.model import ROOT, rasa_env
 from scripts.services import Service
 
 PORT = 8300
-SECRET = "bench-secret"
+SECRET = "bench-feedback-survey-secret-0123456789"
 SUPERVISOR = ("sam", "sam-demo")
 
 
@@ -147,7 +147,8 @@ def main() -> None:
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(PORT),
          "--workers", str(workers), "--log-level", "warning"],
         f"http://127.0.0.1:{PORT}/health",
-        env={"DATABASE_URL": url, "ASSISTANT_SIGNING_SECRET": SECRET, **{"PYTHONPATH": rasa_env()["PYTHONPATH"]}},
+        env={"DATABASE_URL": url, "ASSISTANT_SURVEY_SECRET": SECRET, **{"PYTHONPATH": rasa_env()["PYTHONPATH"]}},
+        kind="sidecar",
     )  # fmt: skip
     sidecar.start()
     try:

@@ -67,7 +67,7 @@ from scripts.services import start_all, stop_all
 
 PORTS = Ports(public=8480, rasa=5410, actions=5460, sidecar=8410)
 PUBLIC = f"http://127.0.0.1:{PORTS.public}"
-SECRET = "load-test-secret"
+SECRET = "load-test-survey-secret-0123456789abcdef"
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_load")
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/4")
 CUSTOMERS = 500
@@ -426,7 +426,7 @@ def main(argv=None) -> int:
         print(f"error: LOAD_{problem}", file=sys.stderr)
         return 2
     prepare_stores()
-    env = {"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "ASSISTANT_SIGNING_SECRET": SECRET}
+    env = {"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "ASSISTANT_SURVEY_SECRET": SECRET}
     services = build_cluster(2, 2, PORTS, directory=ROOT / "var" / "load", extra_env=env, model=train_if_changed())
     print(f"starting 2 Rasa replicas, 2 action servers, the sidecar and nginx on {PUBLIC} ...", flush=True)
     start_all(services, timeout=240)

@@ -9,8 +9,11 @@ Every process runs on loopback. nginx listens on two ports:
   that one is down; each later request of that socket goes to the replica
   named in its engine.io session id, so a replica coming back from a restart
   does not take over sockets that moved elsewhere meanwhile);
-- internal (public + 1): Rasa's HTTP API for the sidecar, and the action
-  servers for the Rasa replicas.
+- internal (public + 1): Rasa's HTTP API for the sidecar (which signs every
+  call with the API key, scripts/rasa_server.py), and the action servers for
+  the Rasa replicas.
+The public port passes Rasa's channels only (`/webhooks/`, `/socket.io/`),
+never its API.
 Conversations live in the PostgreSQL tracker store (`DATABASE_URL`), their
 locks and socket.io rooms in Redis (`REDIS_URL`), so any replica can serve any
 message. A process that dies is restarted while the others carry on. Ctrl-C
@@ -31,8 +34,10 @@ from typing import Dict, List, Optional
 from assistant import clock
 from scripts.model import ROOT
 from scripts.services import (
+    LOOPBACK,
     Service,
     actions_service,
+    bind_host,
     rasa_service,
     sidecar_service,
     start_all,
@@ -75,7 +80,10 @@ def _routes(first: int, count: int) -> str:
     return "\n".join(f"    ~^{replica_route(first + i)}- 127.0.0.1:{first + i};" for i in range(count))
 
 
-def nginx_config(ports: Ports, rasa_replicas: int, action_servers: int, directory: Path) -> str:
+def nginx_config(
+    ports: Ports, rasa_replicas: int, action_servers: int, directory: Path, public_host: str = "127.0.0.1"
+) -> str:
+    """nginx's configuration; only its public port listens on `public_host` (`ASSISTANT_HOST`)."""
     user = "user root root;\n" if os.geteuid() == 0 else ""
     return f"""# Written by scripts/cluster.py for this run; edit the script, not this file.
 {user}worker_processes 1;
@@ -126,24 +134,28 @@ http {{
   }}
 
   server {{
-    listen 127.0.0.1:{ports.public};
+    listen {public_host}:{ports.public};
     location = /lb-health {{ return 200 "ok\\n"; }}
     location /socket.io/ {{
       proxy_pass http://$socketio_upstream;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_read_timeout 1h;
       add_header X-Upstream $upstream_addr always;
     }}
     location /webhooks/ {{
       proxy_pass http://rasa;
       proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $remote_addr;
       add_header X-Upstream $upstream_addr always;
     }}
     location / {{
       proxy_pass http://sidecar;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
+      # The customer's address, for the rate limits: set here, never taken from the client.
+      proxy_set_header X-Forwarded-For $remote_addr;
     }}
   }}
 
@@ -182,7 +194,7 @@ def build_cluster(
     ports = ports or Ports()
     (directory / "tmp").mkdir(parents=True, exist_ok=True)
     config = directory / "nginx.conf"
-    config.write_text(nginx_config(ports, rasa_replicas, action_servers, directory))
+    config.write_text(nginx_config(ports, rasa_replicas, action_servers, directory, bind_host()))
     env = {
         **(extra_env or {}),
         **SINGLE_THREADED,
@@ -193,10 +205,10 @@ def build_cluster(
     }
     services = [actions_service(f"actions-{i + 1}", ports.actions + i, env) for i in range(action_servers)]
     services += [
-        rasa_service(f"rasa-{i + 1}", ports.rasa + i, env, model, replica_route(ports.rasa + i))
+        rasa_service(f"rasa-{i + 1}", ports.rasa + i, env, model, replica_route(ports.rasa + i), host=LOOPBACK)
         for i in range(rasa_replicas)
     ]
-    services.append(sidecar_service("sidecar", ports.sidecar, env))
+    services.append(sidecar_service("sidecar", ports.sidecar, env, host=LOOPBACK))
     services.append(
         Service(
             "nginx",
@@ -233,8 +245,13 @@ def main(argv=None) -> int:
         return 2
 
     from assistant.db import database_url
-    from assistant.preflight import problems
+    from assistant.preflight import check_token_mode, problems
     from scripts.ensure_database import ensure_database
+
+    refused = check_token_mode("make run-cluster")
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
 
     if database_url().startswith("postgresql"):
         try:

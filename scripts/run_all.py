@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from scripts.services import build_services, start_all, stop_on_signals, supervise
+from assistant.keys import configured
+from assistant.keys import problems as key_problems
+from assistant.preflight import DEMO_BANNER, check_token_mode
+from scripts.services import bind_host, build_services, is_loopback, start_all, stop_on_signals, supervise
 
 
 def main() -> int:
+    host = bind_host()
+    refused = key_problems() or ([] if is_loopback(host) else [check_token_mode(f"listening on {host}")])
+    if any(refused):
+        print(f"error: {next(p for p in refused if p)}", file=sys.stderr)
+        return 2
+    if not configured("customer"):
+        print(f"\n*** {DEMO_BANNER} ***\n", flush=True)
     services = build_services()
     stop = stop_on_signals()
     print("starting the action server, the Rasa server and the sidecar ...", flush=True)

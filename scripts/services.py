@@ -16,11 +16,35 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
-from scripts.model import ROOT, model_path, rasa_bin, rasa_env
+from assistant.keys import HELD_BY, KEYS, all_key_variables, configured, secret
+from scripts.model import ROOT, model_path, rasa_env
 
 LOGS = ROOT / "var" / "log"
+LOOPBACK = "127.0.0.1"
+
+
+def bind_host() -> str:
+    """Where the Rasa server and the sidecar listen (`ASSISTANT_HOST`, loopback by default)."""
+    return os.environ.get("ASSISTANT_HOST", "").strip() or LOOPBACK
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def process_env(kind: Optional[str], extra: Dict[str, str]) -> Dict[str, str]:
+    """The environment of one process: the launcher's, with only the keys this kind of
+    process needs (assistant/keys.py); a key in `extra` wins over the configured one."""
+    keys = set(all_key_variables())
+    env = {name: value for name, value in {**rasa_env(), **extra}.items() if name not in keys}
+    for name in HELD_BY.get(kind or "", ()):
+        key = KEYS[name]
+        value = extra.get(key.env) or (configured(name) if key.sets_mode else secret(name))
+        if value:
+            env[key.env] = value
+    return env
 
 
 @dataclass
@@ -29,6 +53,8 @@ class Service:
     command: List[str]
     health_url: str
     env: Dict[str, str] = field(default_factory=dict)
+    kind: Optional[str] = None  # rasa | actions | sidecar: which keys it gets
+    health_headers: Optional[Callable[[], Dict[str, str]]] = None
     process: Optional[subprocess.Popen] = None
     started_at: float = 0.0
     ready_after: Optional[float] = None
@@ -44,15 +70,18 @@ class Service:
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
-            env={**rasa_env(), **self.env},
+            env=process_env(self.kind, self.env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
     def is_ready(self) -> bool:
+        headers = self.health_headers() if self.health_headers else {}
         try:
-            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+            with urllib.request.urlopen(
+                urllib.request.Request(self.health_url, headers=headers), timeout=2
+            ) as response:
                 return response.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             return False
@@ -87,37 +116,43 @@ def actions_service(name: str, port: int, env: Dict[str, str]) -> Service:
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         f"http://127.0.0.1:{port}/health",
         env={**env, "SANIC_HOST": "127.0.0.1"},
+        kind="actions",
     )
 
 
 def rasa_service(
-    name: str, port: int, env: Dict[str, str], model: Optional[Path] = None, route: Optional[str] = None
+    name: str,
+    port: int,
+    env: Dict[str, str],
+    model: Optional[Path] = None,
+    route: Optional[str] = None,
+    host: Optional[str] = None,
 ) -> Service:
-    """`route` tags the replica's socket.io session ids for a load balancer (see channels.py)."""
+    """`route` tags the replica's socket.io session ids for a load balancer (see channels.py).
+
+    The API needs a JWT (scripts/rasa_server.py); no `--cors`: the channels answer
+    the origins in `CHAT_ALLOWED_ORIGINS` themselves, the API none.
+    """
+    from api.rasa_client import auth_headers
+
     command = [
-        rasa_bin(), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-        "--model", str(model or model_path()), "--credentials", "credentials.yml",
-        "--endpoints", "endpoints.yml", "--cors", "*",
+        sys.executable, "-m", "scripts.rasa_server", "--enable-api", "--interface", host or bind_host(),
+        "--port", str(port), "--model", str(model or model_path()), "--credentials", "credentials.yml",
+        "--endpoints", "endpoints.yml",
     ]  # fmt: skip
     env = {**env, "SOCKETIO_ROUTE": route} if route else env
-    return Service(name, command, f"http://127.0.0.1:{port}/status", env=env)
+    return Service(name, command, f"http://127.0.0.1:{port}/status", env=env, kind="rasa", health_headers=auth_headers)
 
 
-def sidecar_service(name: str, port: int, env: Dict[str, str]) -> Service:
+def sidecar_service(name: str, port: int, env: Dict[str, str], host: Optional[str] = None) -> Service:
     workers = os.environ.get("SIDECAR_WORKERS", "2")
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        workers,
-    ]
-    return Service(name, command, f"http://127.0.0.1:{port}/health", env=env)
+        sys.executable, "-m", "uvicorn", "api.main:app", "--host", host or bind_host(), "--port", str(port),
+        "--workers", workers,
+        # The client address (rate limits) from X-Forwarded-For only when a proxy on this machine sent it.
+        "--proxy-headers", "--forwarded-allow-ips", LOOPBACK,
+    ]  # fmt: skip
+    return Service(name, command, f"http://127.0.0.1:{port}/health", env=env, kind="sidecar")
 
 
 def build_services(

@@ -14,6 +14,21 @@ from assistant.demo_data import prepare_database
 from assistant.models import Base
 
 TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
+SERVER_FIXTURES = {"stack", "chat", "sidecar_url"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that start the real servers are marked `servers` (`-m "not servers"` runs the fast ones)."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
+
+
+def rasa_api_headers() -> dict:
+    """What the sidecar sends Rasa's HTTP API (a short-lived admin JWT); tests use the same."""
+    from api.rasa_client import auth_headers
+
+    return auth_headers()
 
 
 def _build_demo_database(url: str) -> None:
@@ -63,8 +78,17 @@ class Chat:
     """Talks to the real Rasa server over its REST channel."""
 
     def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
         self.url = f"{base_url}/webhooks/rest/webhook"
         self.client = httpx.Client(timeout=30)
+
+    def tracker(self, sender: str, **params) -> dict:
+        """The conversation from Rasa's HTTP API, which needs the sidecar's credentials."""
+        response = self.client.get(
+            f"{self.base_url}/conversations/{sender}/tracker", params=params, headers=rasa_api_headers()
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def say(
         self, sender: str, text: str, customer_id: Optional[str] = None, metadata: Optional[dict] = None
@@ -104,21 +128,6 @@ def chat(stack) -> Chat:
 @pytest.fixture(scope="session")
 def sidecar_url(stack) -> str:
     return f"http://127.0.0.1:{TEST_PORTS['api_port']}"
-
-
-# Tests that need the trained model and the real servers; the rest is the fast
-# part, which `make test-dated` runs again as of a day months away.
-SERVER_FIXTURES = {"stack", "chat", "sidecar_url"}
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "servers: needs the trained model and the real servers (not in the fast part)")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.servers)
 
 
 def records() -> dict:

@@ -27,16 +27,24 @@ from sqlalchemy.engine import make_url
 
 from assistant import clock
 from assistant.db import make_engine
+from assistant.identity import mint_customer_token
 from assistant.preflight import check_redis
 from scripts.cluster import Ports, build_cluster
 from scripts.ensure_database import ensure_database
 from scripts.services import start_all, stop_all
+from tests.conftest import rasa_api_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTS = Ports(public=8180, rasa=5210, actions=5260, sidecar=8110)
 PUBLIC = f"http://127.0.0.1:{PORTS.public}"
 INTERNAL = f"http://127.0.0.1:{PORTS.internal}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+TOKEN_SECRET = "cluster-test-token-secret-0123456789abcdef"
+
+
+def token(customer_id: str = "C00001") -> str:
+    return mint_customer_token(customer_id, TOKEN_SECRET)
+
 
 pytestmark = [
     pytest.mark.servers,
@@ -63,7 +71,12 @@ def cluster_env(database_url):
 
     prepare_database(engine, customers=40, seed=7, today=clock.today())
     engine.dispose()
-    return {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OFFER_MODEL_PATH": os.environ["OFFER_MODEL_PATH"]}
+    return {
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "OFFER_MODEL_PATH": os.environ["OFFER_MODEL_PATH"],
+        "ASSISTANT_TOKEN_SECRET": TOKEN_SECRET,  # a cluster refuses demo mode
+    }
 
 
 @pytest.fixture(scope="module")
@@ -81,16 +94,21 @@ def cluster(cluster_env, tmp_path_factory):
 def say(client: httpx.Client, sender: str, message: str, customer_id: str = "C00001"):
     response = client.post(
         f"{PUBLIC}/webhooks/rest/webhook",
-        json={"sender": sender, "message": message, "metadata": {"customer_id": customer_id}},
+        json={"sender": sender, "message": message, "metadata": {"token": token(customer_id)}},
     )
     assert response.status_code == 200, response.text
     return response.headers.get("X-Upstream"), " ".join(m.get("text", "") for m in response.json())
 
 
-def user_texts(sender: str):
-    """The customer's messages in the conversation's tracker, in order, and whether
-    each one was answered before the next arrived."""
-    tracker = httpx.get(f"{INTERNAL}/conversations/{sender}/tracker", params={"include_events": "ALL"}, timeout=30)
+def user_texts(sender: str, customer_id: str = "C00001"):
+    """The customer's messages in the conversation's tracker (token mode: keyed
+    `<customer>:<sender>`), in order, and whether each one was answered before the next arrived."""
+    tracker = httpx.get(
+        f"{INTERNAL}/conversations/{customer_id}:{sender}/tracker",
+        params={"include_events": "ALL"},
+        headers=rasa_api_headers(),
+        timeout=30,
+    )
     assert tracker.status_code == 200, tracker.text
     events = tracker.json()["events"]
     texts, answered = [], []
@@ -138,24 +156,26 @@ def test_concurrent_messages_to_one_conversation_take_turns_across_replicas(clus
 
 
 async def _socket_conversation(session_id: str, before: list, after: list, between) -> tuple:
-    """Chat over socket.io through nginx (long-polling, which needs the sticky route)."""
+    """Chat over socket.io through nginx (long-polling, which needs the sticky route).
+
+    The server gives the room's id at the first `session_request` (a socket cannot
+    join a room it was not given); after the reconnect the widget presents it again."""
     client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
     replies: asyncio.Queue = asyncio.Queue()
     confirmed = asyncio.Event()
+    rooms = []
     client.on("bot_uttered", lambda data: replies.put_nowait(data))
-    client.on("session_confirm", lambda _data: confirmed.set())
+    client.on("session_confirm", lambda room: (rooms.append(room), confirmed.set()))
 
     async def on_connect():
-        await client.emit("session_request", {"session_id": session_id})
+        await client.emit("session_request", {"session_id": rooms[-1] if rooms else session_id})
 
     client.on("connect", on_connect)
     await client.connect(f"{PUBLIC}?session_id={session_id}", transports=["polling"])
     await asyncio.wait_for(confirmed.wait(), 15)
 
     async def exchange(text):
-        await client.emit(
-            "user_uttered", {"message": text, "session_id": session_id, "customData": {"customer_id": "C00001"}}
-        )
+        await client.emit("user_uttered", {"message": text, "session_id": rooms[-1], "customData": {"token": token()}})
         return (await asyncio.wait_for(replies.get(), 60))["text"]
 
     first = [await exchange(text) for text in before]
@@ -164,7 +184,8 @@ async def _socket_conversation(session_id: str, before: list, after: list, betwe
     await asyncio.wait_for(confirmed.wait(), 60)  # reconnected, through nginx, to a replica that is up
     second = [await exchange(text) for text in after]
     await client.disconnect()
-    return first, second
+    assert len(set(rooms)) == 1, rooms  # the same room after the reconnect
+    return first, second, rooms[-1]
 
 
 def _replica_for(session_id: str) -> str:
@@ -184,10 +205,12 @@ def test_a_socket_chat_survives_the_restart_of_its_replica(cluster):
         replica.process.wait()
         restart(replica)
 
-    first, second = asyncio.run(_socket_conversation(session_id, ["hi"], ["where is my order?"], kill_and_restart))
+    first, second, room = asyncio.run(
+        _socket_conversation(session_id, ["hi"], ["where is my order?"], kill_and_restart)
+    )
     assert "Jane" in first[0]
     assert "ORD-100001" in second[0]
-    texts, answered = user_texts(session_id)
+    texts, answered = user_texts(room)
     assert texts == ["hi", "where is my order?"]
     assert all(answered)
 
@@ -260,7 +283,7 @@ def test_run_cluster_starts_every_part_and_stops_them_all_on_sigterm(cluster_env
             time.sleep(1)
         reply = httpx.post(
             "http://127.0.0.1:8190/webhooks/rest/webhook",
-            json={"sender": f"stop-{uuid.uuid4().hex[:8]}", "message": "hi", "metadata": {"customer_id": "C00001"}},
+            json={"sender": f"stop-{uuid.uuid4().hex[:8]}", "message": "hi", "metadata": {"token": token()}},
             timeout=60,
         )
         assert reply.status_code == 200 and "Jane" in reply.text

@@ -17,7 +17,7 @@ def api(database_url):
 
     from api.main import app
 
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-Console": "1"}) as client:  # as the pages send it
         yield client
 
 
@@ -28,9 +28,11 @@ def test_staff_sign_in_sets_a_cookie_that_pages_use(api):
 
     with TestClient(app) as browser:
         assert browser.get("/api/session").status_code == 401
-        wrong = browser.post("/api/session", json={"username": "priya", "password": "nope"})
+        page = {"X-Console": "1"}  # what the sign-in page sends
+        assert browser.post("/api/session", json={"username": "priya", "password": "priya-demo"}).status_code == 403
+        wrong = browser.post("/api/session", json={"username": "priya", "password": "nope"}, headers=page)
         assert wrong.status_code == 401 and "Wrong username or password" in wrong.json()["detail"]
-        signed_in = browser.post("/api/session", json={"username": "priya", "password": "priya-demo"})
+        signed_in = browser.post("/api/session", json={"username": "priya", "password": "priya-demo"}, headers=page)
         assert signed_in.status_code == 200 and signed_in.json()["role"] == "rep"
         cookie = signed_in.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
@@ -41,10 +43,16 @@ def test_staff_sign_in_sets_a_cookie_that_pages_use(api):
         conversation = f"cookie-{uuid.uuid4().hex[:8]}"
         refused = browser.post(f"/api/conversations/{conversation}/take")
         assert refused.status_code == 403 and "X-Console" in refused.json()["detail"]
+        basic_only = browser.post(f"/api/conversations/{conversation}/take", auth=REP)  # cached Basic credentials
+        assert basic_only.status_code == 403 and "X-Console" in basic_only.json()["detail"]
         allowed = browser.post(f"/api/conversations/{conversation}/take", headers={"X-Console": "1"})
         assert allowed.status_code == 404  # past the check; nothing to take
-        assert browser.delete("/api/session").status_code == 204
+        cookie_value = browser.cookies["staff_session"]
+        assert browser.delete("/api/session", headers=page).status_code == 204
         assert browser.get("/console", follow_redirects=False).status_code == 303
+        # Signed out on the server: the old cookie, sent again, signs nobody in.
+        browser.cookies.set("staff_session", cookie_value)
+        assert browser.get("/api/session").status_code == 401
 
 
 def test_queue_take_and_hand_back(api, session):

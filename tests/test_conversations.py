@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -290,7 +289,7 @@ def test_a_turn_the_tracker_store_could_not_save_is_reported_not_answered(chat, 
             )
     assert "something went wrong on our side" in reply and "ORD-100001" not in reply
     assert "ORD-100001" in chat.text(sender, "where is my order?", JANE)  # the retry is answered
-    tracker = httpx.get(f"{chat.url.split('/webhooks')[0]}/conversations/{sender}/tracker").json()
+    tracker = chat.tracker(sender)
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["where is my order?"]
 
 
@@ -321,7 +320,7 @@ def test_a_message_sent_again_with_its_id_is_answered_again_not_handled_twice(ch
     assert "ORD-100001" in first and again == first
     other = chat.text(sender, "where's my laptop?", JANE, metadata={"message_id": "m-3"})  # a new message is handled
     assert "ORD-100001" in other
-    tracker = httpx.get(f"{chat.url.split('/webhooks')[0]}/conversations/{sender}/tracker").json()
+    tracker = chat.tracker(sender)
     users = [e for e in tracker["events"] if e["event"] == "user"]
     assert [e["text"] for e in users] == ["hi", "where is my order?", "where's my laptop?"]
     assert [e.get("message_id") for e in users[1:]] == ["m-2", "m-3"]

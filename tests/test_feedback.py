@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from assistant import clock, db
 from assistant.cx.feedback import FeedbackConflict, record_feedback, scores
 from assistant.demo_data import prepare_database
-from assistant.identity import mint_survey_token, signing_secret
+from assistant.identity import mint_survey_token, survey_secret
 from assistant.models import Feedback, FollowUp
 
 SUPERVISOR = ("sam", "sam-demo")
@@ -88,7 +88,7 @@ def api(database_url):
 
     from api.main import app
 
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-Console": "1"}) as client:  # as the pages send it
         yield client
 
 
@@ -96,7 +96,7 @@ def survey(customer_id="C00001", **answers):
     conversation = f"fb-{uuid.uuid4().hex[:10]}"
     body = {"conversation_id": conversation, "customer_id": customer_id, "nps": 9, "channel": "chat"}
     body.update(answers)
-    body["token"] = mint_survey_token(conversation, customer_id, signing_secret())
+    body["token"] = mint_survey_token(conversation, customer_id, survey_secret())
     return body
 
 
@@ -118,10 +118,11 @@ def test_post_feedback_stores_once_and_returns_the_id(api):
         ({"nps": 7.5}, 422, "whole number"),
         ({"csat": 0}, 422, "csat"),
         ({"ces": 8}, 422, "ces"),
-        ({"comment": "x" * 100_000}, 422, "comment"),
+        ({"comment": "x" * 3_000}, 422, "comment"),
+        ({"comment": "x" * 100_000}, 413, "larger than 64 KB"),  # refused before it is read
         ({"surprise": 1}, 422, "surprise"),
         ({"nps": None, "csat": None, "ces": None, "comment": " "}, 422, "Nothing to record"),
-        ({"token": "forged.token"}, 403, "bad signature"),
+        ({"token": "forged.token"}, 403, "malformed token"),
     ],
 )
 def test_bad_submissions_get_a_clear_4xx_and_store_nothing(api, session, change, status, words):
@@ -136,7 +137,7 @@ def test_a_token_for_another_conversation_or_expired_is_refused(api):
     body = survey()
     other = survey()
     assert api.post("/api/feedback", json={**body, "token": other["token"]}).status_code == 403
-    expired = mint_survey_token(body["conversation_id"], "C00001", signing_secret(), now=0)
+    expired = mint_survey_token(body["conversation_id"], "C00001", survey_secret(), now=0)
     response = api.post("/api/feedback", json={**body, "token": expired})
     assert response.status_code == 403 and "expired" in response.json()["detail"]
 

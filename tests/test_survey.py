@@ -103,7 +103,12 @@ def test_rep_resolving_a_hand_off_resumes_the_assistant_and_asks_the_survey(chat
     sender = new_sender()
     chat.text(sender, "I need to speak to a person", "C00004")
     assert chat.say(sender, "hello?", "C00004") == []  # with a rep: the assistant is silent
-    resolved = httpx.post(f"{sidecar_url}/api/conversations/{sender}/resolve", auth=("priya", "priya-demo"), timeout=30)
+    resolved = httpx.post(
+        f"{sidecar_url}/api/conversations/{sender}/resolve",
+        auth=("priya", "priya-demo"),
+        headers={"X-Console": "1"},
+        timeout=30,
+    )
     assert resolved.status_code == 200, resolved.text
     body = resolved.json()
     assert body["handoffs_closed"] == 1 and any("recommend" in m.get("text", "") for m in body["messages"]), body
@@ -121,9 +126,11 @@ def test_resolve_needs_a_rep_and_says_when_the_assistant_is_unreachable(database
     from api.main import app
 
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:1")
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-Console": "1"}) as client:
         assert client.post("/api/conversations/x/resolve").status_code == 401
-        down = client.post("/api/conversations/x/resolve", auth=("priya", "priya-demo"))
+        # A rep acts only on a conversation waiting for a person or held by them; a supervisor on any.
+        assert client.post("/api/conversations/x/resolve", auth=("priya", "priya-demo")).status_code == 403
+        down = client.post("/api/conversations/x/resolve", auth=("sam", "sam-demo"))
         assert down.status_code == 503 and "could not be reached" in down.json()["detail"]
 
 

@@ -13,6 +13,8 @@
   let typingTimer = null;
   // Messages wait here until Rasa has put this socket in the conversation's room
   // (session_confirm); a reply to a message sent before that would reach nobody.
+  // The room's id is the server's: it confirms the one it gave this widget before,
+  // or gives a new one (a socket cannot join a room it was not given).
   let joined = false;
   const outbox = [];
 
@@ -89,15 +91,21 @@
     socket = io(CONFIG.rasaUrl, { query: { session_id: state.sessionId },
       reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
     socket.on("connect", () => socket.emit("session_request", { session_id: state.sessionId }));
-    socket.on("session_confirm", () => {
+    socket.on("session_confirm", (sessionId) => {
+      if (typeof sessionId === "string" && sessionId !== state.sessionId) { state.sessionId = sessionId; save(); }
       joined = true;
       setOnline(true, "Online");
-      while (outbox.length) socket.emit("user_uttered", outbox.shift());
+      while (outbox.length) socket.emit("user_uttered", { ...outbox.shift(), session_id: state.sessionId });
     });
     socket.on("disconnect", () => { joined = false; setOnline(false, "Reconnecting…"); });
     socket.io.on("reconnect_attempt", () => setOnline(false, "Reconnecting…"));
     socket.io.on("reconnect", () => { $("banner").hidden = true; });
     socket.on("bot_uttered", (message) => {
+      if (message.custom && message.custom.customer_token) {
+        // Identified in the chat itself: this token binds the rest of the conversation.
+        state.token = message.custom.customer_token; save();
+        return;
+      }
       showTyping(false);
       const rep = message.metadata && message.metadata.rep;
       if (message.text) remember({ kind: rep ? "rep" : "bot", text: message.text, from: rep ? message.metadata.rep_name : null });
@@ -118,8 +126,8 @@
     }
     remember({ kind: "user", text: shown || text });
     showTyping(true);
-    const message = { message: text, session_id: state.sessionId, customData: { token: state.token } };
-    if (joined) socket.emit("user_uttered", message);
+    const message = { message: text, customData: { token: state.token } };
+    if (joined) socket.emit("user_uttered", { ...message, session_id: state.sessionId });
     else outbox.push(message);
   }
 

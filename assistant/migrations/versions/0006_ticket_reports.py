@@ -3,15 +3,15 @@
 A repeat report adds a note to the open ticket instead of opening a second
 one; the third report escalates it (issue 16).
 
-Revision ID: 0004_ticket_reports
-Revises: 0003_feedback_score_indexes
+Revision ID: 0006_ticket_reports
+Revises: 0005_staff_sessions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_ticket_reports"
-down_revision = "0003_feedback_score_indexes"
+revision = "0006_ticket_reports"
+down_revision = "0005_staff_sessions"
 branch_labels = None
 depends_on = None
 
