@@ -67,6 +67,7 @@ class CustomerAction(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        as_sent = dict(tracker.slots)  # the slots Rasa holds (this run updates its copy as it goes)
         try:
             with session_scope() as session:
                 events: List[Dict[Text, Any]] = []
@@ -97,7 +98,9 @@ class CustomerAction(Action, metaclass=ABCMeta):
                     repair(dispatcher, tracker)  # the same question again: never the same answer twice
                     return events
                 answered = list(self.answer(dispatcher, tracker, domain, session, customer) or [])
-                return events + answered + after_answer(dispatcher, tracker, self.name(), answered)
+                return without_no_op_slots(
+                    as_sent, events + answered + after_answer(dispatcher, tracker, self.name(), answered)
+                )
         except SQLAlchemyError:
             logger.exception("database error in %s", self.name())
             dispatcher.utter_message(response="utter_systems_unavailable")
@@ -161,6 +164,20 @@ FORM_SUBMITS = {
     "action_change_address": ("new_address",),
     "action_resume_request": (),
 }
+
+
+def without_no_op_slots(slots: Dict[Text, Any], events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Drop a SlotSet that sets a slot to the value it already has: every event is stored and
+    reloaded on every later turn, so a long conversation stays as short as it can."""
+    touched, kept = set(), []
+    for event in events:
+        if event.get("event") == "slot":
+            name = event.get("name")
+            if name not in touched and slots.get(name) == event.get("value"):
+                continue
+            touched.add(name)
+        kept.append(event)
+    return kept
 
 
 def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Text, answered: List) -> List:

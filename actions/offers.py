@@ -55,8 +55,8 @@ def task_in_progress(active_loop: str | None) -> str | None:
 
 def offer_after_answer(tracker: Tracker, session: Session, customer: Customer) -> List[Dict[Text, Any]]:
     """The customer's question is answered: an offer may follow once they say their need is met."""
-    if task_in_progress(tracker.active_loop_name):
-        return []
+    if task_in_progress(tracker.active_loop_name) or tracker.get_slot("request_answered"):
+        return []  # no event when nothing changes: every event is reloaded on every later turn
     return [SlotSet("request_answered", True)]
 
 

@@ -94,9 +94,11 @@ def ask_which_order(dispatcher, tracker, orders) -> None:
     dispatcher.utter_message(response="utter_which_order", buttons=buttons)
 
 
-def focus_on(order) -> list:
-    """The order is now what the conversation is about."""
-    return [SlotSet("focus_order", order.number)] if order is not None else []
+def focus_on(order, tracker=None) -> list:
+    """The order is now what the conversation is about (no event when it already was: trackers stay short)."""
+    if order is None or (tracker is not None and tracker.get_slot("focus_order") == order.number):
+        return []
+    return [SlotSet("focus_order", order.number)]
 
 
 # What the team will do about each kind of delivery problem, said before asking.
@@ -116,7 +118,7 @@ class ActionCheckOrderStatus(CustomerAction):
         order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
             return [SlotSet("order_number", None)]
-        events = [SlotSet("order_number", None)] + focus_on(order)
+        events = [SlotSet("order_number", None)] + focus_on(order, tracker)
         if is_late(order):
             # A late order is a problem to act on, not only to describe: offer to chase it.
             return events + propose_delivery_report(dispatcher, tracker, session, customer, order, "late")
@@ -150,7 +152,7 @@ class ActionReportDeliveryProblem(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         order = order_in_question(dispatcher, tracker, session, customer)
-        events = [SlotSet("order_number", None)] + focus_on(order)
+        events = [SlotSet("order_number", None)] + focus_on(order, tracker)
         if order is None:
             return events
         if order.status in NO_DELIVERY_TO_REPORT:

@@ -35,7 +35,9 @@ class ActionRequestRefund(CustomerAction):
                 "processing_days": policies.refund_processing_business_days,
             }
             params = {"order_number": order.number, "reason": request_text(tracker)[:120]}
-            return [SlotSet("order_number", None)] + focus_on(order) + propose(tracker, "refund", facts, params)
+            return (
+                [SlotSet("order_number", None)] + focus_on(order, tracker) + propose(tracker, "refund", facts, params)
+            )
         if outcome.kind == "existing":
             dispatcher.utter_message(
                 response="utter_refund_existing",
@@ -57,7 +59,7 @@ class ActionRequestRefund(CustomerAction):
                 status=order.status.replace("_", " "),
                 window_days=policies.return_window_days,
             )
-        return [SlotSet("order_number", None)] + focus_on(order)
+        return [SlotSet("order_number", None)] + focus_on(order, tracker)
 
 
 class ActionCheckRefundStatus(CustomerAction):

@@ -45,7 +45,7 @@ class ActionCancelOrder(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         order = order_in_question(dispatcher, tracker, session, customer, open_first=True)
-        events = [SlotSet("order_number", None)] + focus_on(order)
+        events = [SlotSet("order_number", None)] + focus_on(order, tracker)
         if order is None:
             return events
         policies = load_policies()
