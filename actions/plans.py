@@ -215,7 +215,7 @@ class ValidateCancelForm(IdentitySlots, FormValidationAction):
 
     def is_stop(self, text) -> bool:
         # "just cancel it" answers the alternative here; it does not stop the cancellation
-        return super().is_stop(text) and not WANTS_TO_CANCEL.search(str(text or "").lower())
+        return super().is_stop(text) and "cancel" not in str(text or "").lower()
 
     async def run(self, dispatcher, tracker: Tracker, domain):
         text = str((tracker.latest_message or {}).get("text") or "")

@@ -231,6 +231,8 @@ class ActionRephraseOrHandoff(Action):
         if len(requests) >= 2:
             return [FollowupAction(handling_action(requests[0]))]  # the rest follow in order (after_answer)
         follow = follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
+        if not follow and any(e.get("entity") == "order_number" for e in message.get("entities") or []):
+            follow = "track_order"  # "oops I meant ORD-100001": the order named is the question
         if follow:
             return [FollowupAction(handling_action(follow))]
         if intent in NOTHING_PENDING:
