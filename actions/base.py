@@ -239,6 +239,17 @@ def customer_action(name: Text) -> Optional[CustomerAction]:
     return None
 
 
+def user_message_before(tracker: Tracker) -> Dict[Text, Any]:
+    """The customer's message before the latest one (its user event), or {}."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                return event
+    return {}
+
+
 def request_text(tracker: Tracker) -> Text:
     """The customer's words for their request, skipping identity answers."""
     for event in reversed(tracker.events):

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.base import CustomerAction
+from actions.base import CustomerAction, user_message_before
 from assistant.business import load_policies
 from assistant.changes import (
     CANNOT_UNDO,
@@ -42,13 +42,7 @@ def message_id(message: Optional[Dict[Text, Any]]) -> Text:
 
 def previous_user_message_id(tracker: Tracker) -> Text:
     """The id of the customer's message before the latest one."""
-    seen = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen += 1
-            if seen == 2:
-                return message_id(event)
-    return ""
+    return message_id(user_message_before(tracker))
 
 
 def propose(tracker: Tracker, kind: Text, facts: Dict[Text, Any], params: Optional[Dict[Text, Any]] = None) -> List:

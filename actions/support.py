@@ -9,7 +9,7 @@ from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet, UserUtt
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import CustomerAction, lead_back_into_form, request_text, typed_choice
+from actions.base import CustomerAction, lead_back_into_form, request_text, typed_choice, user_message_before
 from actions.changes import propose
 from actions.offers import offer_after_answer
 from actions.routing import handling_action
@@ -311,14 +311,8 @@ def repair(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
 
 def _question_before(tracker: Tracker):
     """The customer's message before this complaint about the answer, and the intent it was taken as."""
-    seen = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen += 1
-            if seen == 2:
-                parse = event.get("parse_data") or {}
-                return parse, (parse.get("intent") or {}).get("name")
-    return {}, None
+    parse = user_message_before(tracker).get("parse_data") or {}
+    return parse, (parse.get("intent") or {}).get("name")
 
 
 def _previous_turn_missed(tracker: Tracker) -> bool:

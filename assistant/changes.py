@@ -68,18 +68,12 @@ class ProposedChange:
 
     @classmethod
     def from_slot(cls, value: object) -> Optional["ProposedChange"]:
-        try:
-            data = json.loads(value) if isinstance(value, str) else value
-            if not isinstance(data, dict) or data.get("kind") not in KINDS:
-                return None
-            return cls(
-                kind=data["kind"],
-                facts={str(k): str(v) for k, v in (data.get("facts") or {}).items()},
-                params={str(k): str(v) for k, v in (data.get("params") or {}).items()},
-                asked_after=str(data.get("asked_after") or ""),
-            )
-        except (TypeError, ValueError):
+        data = _slot_record(value)
+        if data is None:
             return None
+        return cls(
+            data["kind"], _strings(data.get("facts")), _strings(data.get("params")), str(data.get("asked_after") or "")
+        )
 
 
 @dataclass(frozen=True)
@@ -95,17 +89,21 @@ class DoneChange:
 
     @classmethod
     def from_slot(cls, value: object) -> Optional["DoneChange"]:
-        try:
-            data = json.loads(value) if isinstance(value, str) else value
-            if not isinstance(data, dict) or data.get("kind") not in KINDS:
-                return None
-            return cls(
-                kind=data["kind"],
-                facts={str(k): str(v) for k, v in (data.get("facts") or {}).items()},
-                undo={str(k): str(v) for k, v in (data.get("undo") or {}).items()},
-            )
-        except (TypeError, ValueError):
-            return None
+        data = _slot_record(value)
+        return None if data is None else cls(data["kind"], _strings(data.get("facts")), _strings(data.get("undo")))
+
+
+def _slot_record(value: object) -> Optional[dict]:
+    """A change as kept in its slot (JSON), or None for anything that is not one: never trusted blindly."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("kind") in KINDS else None
+
+
+def _strings(mapping: object) -> Dict[str, str]:
+    return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
 
 
 class ChangeNoLongerPossible(Exception):
