@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.routing import handling_action
 from assistant.consent import Consent, read_consent
 from assistant.customers import get_customer
 from assistant.db import session_scope
@@ -187,8 +188,6 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
     back = lead_back_into_form(dispatcher, tracker, action)
     if back:
         return []
-    from actions.routing import handling_action
-
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
     text = message.get("text") or ""

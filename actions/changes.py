@@ -18,9 +18,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.base import CustomerAction, user_message_before
+from actions.routing import handling_action
 from assistant.business import load_policies
 from assistant.changes import (
-    CANNOT_UNDO,
     ChangeNoLongerPossible,
     DoneChange,
     ProposedChange,
@@ -115,6 +115,12 @@ class ActionAnswerChange(CustomerAction):
         return events
 
 
+def cannot_undo_response(domain: Dict[Text, Any], kind: Text) -> Text:
+    """The kind's own "can't undo" sentence where domain.yml has one, else the general one."""
+    specific = f"utter_cannot_undo_{kind}"
+    return specific if specific in (domain or {}).get("responses", {}) else "utter_cannot_undo"
+
+
 class ActionUndoChange(CustomerAction):
     """Takes back the conversation's last change where it can; says plainly where it cannot."""
 
@@ -127,8 +133,7 @@ class ActionUndoChange(CustomerAction):
         if intent != "undo_change" and not asks_to_undo(message.get("text")):
             # a plain "no" after something was done is not "take it back";
             # "not that one, the mesh" is a follow-up about another order
-            from actions.routing import handling_action
-            from actions.support import last_job
+            from actions.support import last_job  # actions.support imports this module
 
             follow = follow_up_intent(message.get("text") or "", tracker.get_slot("focus_order"), last_job(tracker))
             if follow:
@@ -139,8 +144,8 @@ class ActionUndoChange(CustomerAction):
         if done is None:
             dispatcher.utter_message(response="utter_nothing_to_undo")
             return [SlotSet(PENDING_SLOT, None)]
-        if done.kind in CANNOT_UNDO or not done.undo:
-            dispatcher.utter_message(response=f"utter_cannot_undo_{done.kind}", **done.facts)
+        if not done.undo:  # a refund, a cancelled order, a ticket that existed before
+            dispatcher.utter_message(response=cannot_undo_response(domain, done.kind), **done.facts)
             return [SlotSet(PENDING_SLOT, None)]
         if not undo_change(session, customer, done):
             dispatcher.utter_message(response="utter_cannot_undo", **done.facts)

@@ -10,7 +10,7 @@ from actions.base import CustomerAction, request_text
 from actions.changes import propose
 from actions.offers import offer_after_answer
 from assistant import clock
-from assistant.changes import describe_reports, open_problem_ticket
+from assistant.changes import describe_reports
 from assistant.focus import OrderCandidate, resolve_order
 from assistant.orders import (
     NO_DELIVERY_TO_REPORT,
@@ -23,6 +23,7 @@ from assistant.orders import (
     normalise_order_number,
     recent_orders,
 )
+from assistant.tickets import find_open_ticket
 
 # Intents whose question can be asked again for the order the customer picks.
 ORDER_INTENTS = ("track_order", "delivery_problem", "request_refund", "cancel_order", "refund_status")
@@ -137,7 +138,7 @@ def propose_delivery_report(dispatcher, tracker, session, customer, order, issue
         "carrier": order.carrier or "the carrier",
     }
     params = {"order_number": order.number, "details": f"Customer said: {request_text(tracker)[:1000]}"}
-    existing = open_problem_ticket(session, customer.id, "delivery", order.number)
+    existing = find_open_ticket(session, customer.id, "delivery", order.number)
     if existing is not None:
         params["ticket_number"] = existing.number
         reports = describe_reports(existing, status_sentence=facts["status_sentence"])

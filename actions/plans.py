@@ -36,7 +36,7 @@ CANCEL_IT = re.compile(
 WANTS_TO_CANCEL = re.compile(r"\b(?:cancel|leave|close|end|terminate|stop)\b(?! (?:that|this) (?:offer|instead))")
 
 
-def consent_slot(tracker: Tracker, value: Any) -> Optional[bool]:
+def consent_slot(tracker: Tracker) -> Optional[bool]:
     """A yes/no slot filled from the NLU's affirm or deny, checked by the one consent reader.
 
     A button (or a plain yes or no) fills it; "ok but how much is it?" does
@@ -83,12 +83,12 @@ class ValidatePlanChangeForm(IdentitySlots, FormValidationAction):
         """ "No, keep my plan" or "yes go ahead" typed: the answer, whatever intent the NLU read."""
         if tracker.get_slot("requested_slot") != "confirm_plan_change":
             return {}
-        answer = consent_slot(tracker, None)
+        answer = consent_slot(tracker)
         return {} if answer is None else {"confirm_plan_change": answer}
 
     def validate_confirm_plan_change(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         """Only a plain yes changes the plan; a question or anything else asks again."""
-        return {"confirm_plan_change": consent_slot(tracker, value)}
+        return {"confirm_plan_change": consent_slot(tracker)}
 
 
 class ActionAskPlan(CustomerAction):
@@ -210,7 +210,7 @@ class ValidateCancelForm(IdentitySlots, FormValidationAction):
             return {}
         if WANTS_TO_CANCEL.search(text.lower()):
             return {"keep_with_offer": False}
-        answer = consent_slot(tracker, None)
+        answer = consent_slot(tracker)
         return {} if answer is None else {"keep_with_offer": answer}
 
     def is_stop(self, text) -> bool:
@@ -232,7 +232,7 @@ class ValidateCancelForm(IdentitySlots, FormValidationAction):
         text = str((tracker.latest_message or {}).get("text") or "")
         if value is False or WANTS_TO_CANCEL.search(text.lower()):
             return {"keep_with_offer": False}
-        return {"keep_with_offer": consent_slot(tracker, value)}
+        return {"keep_with_offer": consent_slot(tracker)}
 
     def validate_cancel_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         reason = str(value or "").strip().lower()

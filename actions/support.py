@@ -16,12 +16,13 @@ from actions.routing import handling_action
 from actions.session import StoppableForm
 from assistant import clock
 from assistant.business import load_faq, load_policies
-from assistant.changes import describe_reports, open_problem_ticket
+from assistant.changes import describe_reports
 from assistant.customers import mask_email
 from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
 from assistant.requests import other_requests
+from assistant.tickets import find_open_ticket
 from assistant.troubleshooting import read_step_answer
 
 TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
@@ -94,7 +95,7 @@ class ActionFinishTroubleshooting(CustomerAction):
         issue = (tracker.get_slot("tech_issue") or "no_connection").replace("_", " ")
         restarted = "yes" if tracker.get_slot("router_restarted") else "no"
         details = f"Router restarted: {restarted}. Customer said: {request_text(tracker)[:500]}"
-        existing = open_problem_ticket(session, customer.id, "technical")
+        existing = find_open_ticket(session, customer.id, "technical")
         if existing is not None:
             return reset + propose_report_again(tracker, existing, details)
         facts = {"issue": issue, "response_hours": 24}
@@ -133,7 +134,7 @@ class ActionLogComplaint(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         details = request_text(tracker)[:4000]
-        existing = open_problem_ticket(session, customer.id, "complaint")
+        existing = find_open_ticket(session, customer.id, "complaint")
         if existing is not None:
             return [SlotSet("complaint_active", True)] + propose_report_again(tracker, existing, details)
         facts = {"customer_name": customer.first_name}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from assistant.dates import say_date
 from assistant.models import Customer, Order, Subscription, Ticket
 from assistant.money import format_money
 from assistant.orders import cancel_order, change_address, find_order, report_delivery_issue
-from assistant.plans import cancel_main_plan
+from assistant.plans import cancel_main_plan, main_plan
 from assistant.refunds import request_refund
 from assistant.tickets import add_report, open_ticket
 
@@ -49,8 +49,6 @@ KINDS = (
     "cancel_order",
     "close_account",
 )
-# Said plainly when the customer asks to undo one of these.
-CANNOT_UNDO = ("refund", "cancel_order")
 # A third report of the same open problem is escalated.
 ESCALATE_AT_REPORTS = 3
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth", 9: "ninth"}
@@ -264,8 +262,6 @@ def _ticket_undo(session: Session, number: str, conversation_id: str) -> Dict[st
 
 
 def _main_plan_state(session: Session, customer: Customer) -> Dict[str, str]:
-    from assistant.plans import main_plan
-
     subscription = main_plan(session, customer.id)
     if subscription is None:
         return {}
@@ -275,15 +271,6 @@ def _main_plan_state(session: Session, customer: Customer) -> Dict[str, str]:
         "ends_on": subscription.ends_on.isoformat() if subscription.ends_on else "",
         "cancel_reason": subscription.cancel_reason or "",
     }
-
-
-def open_problem_ticket(
-    session: Session, customer_id: str, category: str, order_number: Optional[str] = None
-) -> Optional[Ticket]:
-    """The open ticket already about this problem, if the customer reported it before."""
-    from assistant.tickets import find_open_ticket
-
-    return find_open_ticket(session, customer_id, category, order_number)
 
 
 def describe_reports(ticket: Ticket, today: Optional[date] = None, status_sentence: str = "") -> Dict[str, str]:
@@ -296,15 +283,3 @@ def describe_reports(ticket: Ticket, today: Optional[date] = None, status_senten
         "reports": ORDINALS.get(reports + 1, f"{reports + 1}th"),
         "escalate": "yes" if reports + 1 >= ESCALATE_AT_REPORTS else "",
     }
-
-
-__all__: List[str] = [
-    "ProposedChange",
-    "DoneChange",
-    "ChangeNoLongerPossible",
-    "make_change",
-    "undo_change",
-    "open_problem_ticket",
-    "describe_reports",
-    "CANNOT_UNDO",
-]

@@ -90,10 +90,6 @@ def read_consent(text: Optional[str]) -> Consent:
     return Consent.NEITHER
 
 
-def is_yes(text: Optional[str]) -> bool:
-    return read_consent(text) is Consent.YES
-
-
 _UNDO = re.compile(
     r"\b(?:undo|revert|put it back|change it back|switch it back|reverse (?:it|that)|take (?:it|that) back|"
     r"never ?mind|changed my mind|change my mind|i'?ll stay|i will stay|i'?d like to stay|i want to stay|"

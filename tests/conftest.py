@@ -132,11 +132,9 @@ def sidecar_url(stack) -> str:
 
 def records() -> dict:
     """Every application table's rows, to compare before and after a turn (the tracker store's excluded)."""
-    from assistant.models import Base as Tables
-
     snapshot = {}
     with db.get_engine().connect() as connection:
-        for table in Tables.metadata.sorted_tables:
+        for table in Base.metadata.sorted_tables:
             rows = connection.execute(table.select()).all()
             snapshot[table.name] = sorted(repr(tuple(row)) for row in rows)
     return snapshot

@@ -246,3 +246,21 @@ def test_every_job_a_customer_starts_has_a_label():
                 "deny", "resolved_by_rep", "undo_change", "repair"}  # fmt: skip
     assert started - not_jobs <= set(load_intent_labels())
     assert set(load_intent_labels()) <= set(DOMAIN["intents"])
+
+
+def test_undo_of_a_change_that_cannot_be_taken_back_always_says_so(database_url):
+    """Every kind without its own "can't undo" sentence gets the general one, and nothing changes."""
+    from actions.changes import DONE_SLOT
+    from assistant.changes import KINDS, DoneChange
+    from tests.conftest import records
+
+    before = records()
+    for kind in KINDS:
+        done = DoneChange(kind, {"ticket_number": "T-1", "refund_number": "R-1", "order_number": "N-1"})
+        tracker = make_tracker(
+            "undo that", "undo_change", slots={DONE_SLOT: done.to_slot()}, metadata={"customer_id": "C00001"}
+        )
+        messages, _ = run("action_undo_change", tracker)
+        own = f"utter_cannot_undo_{kind}"
+        assert templates(messages) == [own if own in DOMAIN["responses"] else "utter_cannot_undo"], kind
+    assert records() == before
