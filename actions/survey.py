@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.routing import handling_action
 from assistant.cx import outbox
+from assistant.cx.scores import is_detractor
 from assistant.cx.survey_answers import read_survey_answer
 from assistant.db import session_scope
 from assistant.handoff import rep_for
@@ -141,7 +142,7 @@ class ActionSubmitSurvey(Action):
             dispatcher.utter_message(response="utter_survey_left")
             follow = handling_action(left)
             return events + [SlotSet("survey_left", None)] + ([FollowupAction(follow)] if follow else [])
-        detractor = feedback["nps"] is not None and feedback["nps"] <= 6
+        detractor = is_detractor(feedback["nps"])
         dispatcher.utter_message(response="utter_survey_thanks_detractor" if detractor else "utter_survey_thanks")
         return events
 

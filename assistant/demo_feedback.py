@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant.cx.feedback import record_feedback
+from assistant.cx.scores import nps_band
 from assistant.demo_data import SHOWCASE_IDS
 from assistant.models import AddOn, Customer, Feedback, FollowUp, OfferEvent, RepSuggestion
 
@@ -52,7 +53,7 @@ def load_demo_feedback(session: Session, *, seed: int = 7, today: date, weeks: i
         with_rep = rng.random() < 0.3
         offered = not with_rep and topic in ("track_order", "explain_bill", "change_plan") and rng.random() < 0.5
         nps = min(10, max(0, round(rng.gauss(8.2 if topic != "technical_problem" else 6.5, 2.2))))
-        band = "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
+        band = nps_band(nps)
         if offered:
             code, name, price = rng.choice(addons)
             status = rng.choices(("accepted", "declined", "ignored"), (0.22, 0.5, 0.28))[0]

@@ -10,10 +10,16 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from assistant import clock
-from assistant.cx.scores import Ces, Csat, Nps
+from assistant.cx.scores import DETRACTOR_MAX, PROMOTER_MIN, SATISFIED_MIN, Ces, Csat, Nps, is_detractor
 from assistant.models import Feedback, FollowUp
 
 FOLLOW_UP_WITHIN = timedelta(hours=48)
+# The NPS bands as conditions on the stored answer (assistant/cx/scores.py has the cut-offs).
+BANDS = {
+    "promoter": Feedback.nps >= PROMOTER_MIN,
+    "passive": Feedback.nps.between(DETRACTOR_MAX + 1, PROMOTER_MIN - 1),
+    "detractor": Feedback.nps <= DETRACTOR_MAX,
+}
 GROUPS = ("day", "week", "month", "rep", "topic", "channel")
 
 
@@ -65,7 +71,7 @@ def record_feedback(
     feedback = Feedback(conversation_id=conversation_id, created_at=now, **answers, **_buckets(now))
     session.add(feedback)
     session.flush()
-    if nps is not None and nps <= 6:
+    if is_detractor(nps):
         session.add(
             FollowUp(
                 feedback_id=feedback.id,
@@ -109,10 +115,10 @@ def scores(
         "channel": Feedback.channel,
     }[group_by]
     measures = [
-        func.sum(case((Feedback.nps >= 9, 1), else_=0)),
-        func.sum(case((Feedback.nps.between(7, 8), 1), else_=0)),
-        func.sum(case((Feedback.nps <= 6, 1), else_=0)),
-        func.sum(case((Feedback.csat >= 4, 1), else_=0)),
+        func.sum(case((BANDS["promoter"], 1), else_=0)),
+        func.sum(case((BANDS["passive"], 1), else_=0)),
+        func.sum(case((BANDS["detractor"], 1), else_=0)),
+        func.sum(case((Feedback.csat >= SATISFIED_MIN, 1), else_=0)),
         func.count(Feedback.csat),
         func.sum(Feedback.ces),
         func.sum(Feedback.ces * Feedback.ces),
@@ -144,11 +150,6 @@ def scores(
 
 
 SORTABLE = {"created_at": Feedback.created_at, "nps": Feedback.nps, "csat": Feedback.csat, "ces": Feedback.ces}
-BANDS = {
-    "promoter": Feedback.nps >= 9,
-    "passive": Feedback.nps.between(7, 8),
-    "detractor": Feedback.nps <= 6,
-}
 
 
 @dataclass

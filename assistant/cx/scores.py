@@ -21,14 +21,22 @@ from typing import Optional
 
 Z95 = 1.96
 MIN_SAMPLE = 30
+# The cut-offs, once: everything that sorts an answer imports these.
+PROMOTER_MIN = 9  # NPS 9-10
+DETRACTOR_MAX = 6  # NPS 0-6; 7-8 are passives
+SATISFIED_MIN = 4  # CSAT 4-5 of 5 count as satisfied
 
 
 def nps_band(score: int) -> str:
-    if score >= 9:
+    if score >= PROMOTER_MIN:
         return "promoter"
-    if score >= 7:
+    if score > DETRACTOR_MAX:
         return "passive"
     return "detractor"
+
+
+def is_detractor(score: Optional[int]) -> bool:
+    return score is not None and score <= DETRACTOR_MAX
 
 
 @dataclass(frozen=True)

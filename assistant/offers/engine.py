@@ -25,12 +25,12 @@ from typing import List, Optional
 
 from assistant import clock
 from assistant.business import Catalog
+from assistant.cx.scores import DETRACTOR_MAX
 from assistant.offers.eligibility import why_not_eligible
 from assistant.offers.profile import CustomerProfile
 from assistant.offers.propensity import PropensityModel, features
 from assistant.offers.reasons import reason_for
 
-DETRACTOR_MAX = 6
 DETRACTOR_QUIET_DAYS = 90
 DECLINE_QUIET_DAYS = 30
 UNHAPPY_SENTIMENT = -0.3
