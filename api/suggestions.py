@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from api.deps import RepDep, SessionDep, SupervisorDep, sqlite_write_lock
 from api.feedback import ScoreGroupOut, score_group_out
+from assistant.customers import CUSTOMER_ID_PATTERN
 from assistant.handoff import latest_handoff, why_rep_may_not_act
 from assistant.models import OfferEvent, RepSuggestion, StaffUser
 from assistant.offers.log import accept_offer, decline_offer, record_suggestion_use
@@ -31,7 +32,7 @@ from assistant.transcripts import conversation_state
 
 router = APIRouter(tags=["suggestions"])
 
-CUSTOMER_ID = Path(..., min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")
+CUSTOMER_ID = Path(..., min_length=1, max_length=20, pattern=CUSTOMER_ID_PATTERN)
 CONVERSATION_ID = Path(..., min_length=1, max_length=120)
 
 

@@ -11,6 +11,15 @@ from sqlalchemy.orm import Session
 from assistant.models import Customer
 
 # A UK postcode: outward code, optional space, inward code (LS1 4AP, EH11YZ).
+# A customer id, as every part of the product accepts it: letters, digits, "_" and "-", at most 20.
+CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
+CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
+
+
+def is_customer_id(value: object) -> bool:
+    return isinstance(value, str) and CUSTOMER_ID.match(value) is not None
+
+
 UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
 
 

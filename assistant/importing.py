@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from assistant import clock
 from assistant.business import LINE, Catalog, _Checker, _LineLoader, parse_catalog
+from assistant.customers import is_customer_id
 from assistant.db import session_scope
 from assistant.demo_data import sync_catalog
 from assistant.models import Customer, CustomerAttribute, Subscription
@@ -167,8 +168,10 @@ def import_customers(session: Session, csv_path: Path, mapping: Mapping, as_of: 
             if not raw_id:
                 report.skipped.append(f"line {line}: empty {mapping.id_column}")
                 continue
-            if len(customer_id) > 20:
-                report.skipped.append(f"line {line}: id {customer_id!r} is longer than 20 characters")
+            if not is_customer_id(customer_id):
+                report.skipped.append(
+                    f"line {line}: id {customer_id!r} is not a customer id (letters, digits, '_' or '-', at most 20)"
+                )
                 continue
             if customer_id in seen:
                 report.skipped.append(f"line {line}: {customer_id} appears twice; the first row was kept")

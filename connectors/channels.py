@@ -37,6 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import response as sanic_response
 from socketio import AsyncRedisManager
 
+from assistant.customers import is_customer_id
 from assistant.db import redis_url
 from assistant.identity import (
     InvalidToken,
@@ -55,7 +56,6 @@ action_validation.install()  # Rasa loads this module at start: see action_valid
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
 MAX_BODY_BYTES = 64 * 1024  # a message is at most 2,000 characters; Sanic's default is 100 MB
-CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 # What the product reads from a message's metadata (besides the token or demo
 # customer id, which become `customer_id`); everything else is dropped rather
 # than stored with every event. `client_address` is set by the channel itself.
@@ -115,7 +115,7 @@ def bind_identity(metadata: Any, secret: Optional[str] = None) -> Dict[str, Any]
             bound["customer_id"] = verify_customer_token(str(token), customer_token_secret())
         except InvalidToken as error:
             bound["identity_error"] = str(error)
-    elif isinstance(claimed, str) and CUSTOMER_ID.match(claimed):
+    elif is_customer_id(claimed):
         bound["customer_id"] = claimed
     return bound
 
@@ -185,7 +185,7 @@ async def _key_by_verified_customer(state: ChannelState, key: Text, reply_to: Te
         return
     tracker = await store.retrieve(key)
     customer_id = tracker.get_slot("customer_id") if tracker is not None else None
-    if not customer_id or not CUSTOMER_ID.match(str(customer_id)):
+    if not is_customer_id(str(customer_id or "")):
         return
     moved = DialogueStateTracker.from_events(
         f"{customer_id}:{reply_to}", list(tracker.events), state.agent.domain.slots
@@ -344,7 +344,7 @@ class _ToClientRoom(OutputChannel):
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         owner, _, session_id = recipient_id.partition(":")
-        room = session_id if session_id and CUSTOMER_ID.match(owner) else recipient_id
+        room = session_id if session_id and is_customer_id(owner) else recipient_id
         if message.get("rep") and message.get("text"):
             # A rep's message: the widget shows who wrote it (Rasa's output would drop the metadata).
             data = {"text": message["text"], "metadata": {"rep": message["rep"], "rep_name": message.get("rep_name")}}

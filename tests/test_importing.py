@@ -158,3 +158,15 @@ def test_the_extended_export_gives_the_same_customers_the_same_add_ons_and_more_
     assert len(cable) == 830
     assert all("Streaming Music" in p.attributes for p in profiles.values())
     assert not any(name in p.attributes for p in profiles.values() for name in ("Monthly Charge", "Total Revenue"))
+
+
+def test_an_id_the_chat_could_not_use_is_reported_not_imported(tmp_path, import_session):
+    """The importer accepts exactly the ids the channels, tokens and console accept (one definition)."""
+    from assistant.customers import is_customer_id
+
+    path = write_csv(tmp_path / "crm.csv", [row("1111.AAAA"), row("2222 BBBB"), row("X" * 19), row("3333-CCCC")])
+    report = import_customers(import_session, path, load_mapping(MAPPING))
+    assert report.customers == 1
+    assert [s.split(":")[0] for s in report.skipped] == ["line 2", "line 3", "line 4"]
+    assert all("is not a customer id" in s for s in report.skipped)
+    assert is_customer_id("T-3333-CCCC") and not is_customer_id("T-1111.AAAA")
