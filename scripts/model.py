@@ -1,8 +1,9 @@
 """Train the Rasa model only when its inputs changed.
 
-The model is named after a fingerprint of config.yml, domain.yml and every
-file under data/, so `make run`, `make test` and CI reuse the model until
-one of those changes.
+The model is named after a fingerprint of config.yml, domain.yml, every
+file under data/, the code of the custom NLU components the pipeline names
+(connectors/nlu_*.py) and the installed Rasa version, so `make run`,
+`make test` and CI reuse the model until one of those changes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 INPUTS = ("config.yml", "domain.yml", "data")
+# The custom components a trained model runs: their code is part of the model.
+COMPONENT_CODE = ("connectors", "nlu_*.py")
 
 
 def _content(file: Path) -> bytes:
@@ -37,7 +40,21 @@ def fingerprint(root: Path = ROOT) -> str:
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(_content(file))
+    folder, pattern = COMPONENT_CODE
+    for file in sorted((root / folder).glob(pattern)):
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(file.read_bytes())
+    digest.update(f"rasa=={rasa_version()}".encode())
     return digest.hexdigest()[:16]
+
+
+def rasa_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rasa")
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def model_path(root: Path = ROOT) -> Path:
@@ -88,7 +105,7 @@ def train_if_changed() -> Path:
     if target.exists():
         print(f"model up to date: {target.relative_to(ROOT)}")
         return target
-    print("config.yml, domain.yml or data/ changed: training a new model ...", flush=True)
+    print("config.yml, domain.yml, data/, the NLU components or Rasa changed: training a new model ...", flush=True)
     started = time.monotonic()
     train(MODELS, target.name[: -len(".tar.gz")])
     print(f"trained {target.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")

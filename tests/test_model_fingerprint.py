@@ -35,3 +35,33 @@ def test_training_data_and_config_changes_do(tmp_path):
     assert fingerprint(root) != after_data
     (root / "data" / "extra.yml").write_text('version: "3.1"\n')
     assert fingerprint(root) not in (before, after_data)
+
+
+def test_a_custom_components_code_and_the_rasa_version_do(tmp_path, monkeypatch):
+    import scripts.model as model
+
+    root = _copy(tmp_path)
+    shutil.copytree(ROOT / "connectors", root / "connectors")
+    before = fingerprint(root)
+    masker = root / "connectors" / "nlu_masking.py"
+    masker.write_text(masker.read_text() + "\nSTAND_IN = 'x'\n")
+    after_code = fingerprint(root)
+    assert after_code != before
+    # a connector the model does not run (the tracker store) does not retrain
+    store = root / "connectors" / "tracker_store.py"
+    store.write_text(store.read_text() + "\n# a note\n")
+    assert fingerprint(root) == after_code
+    monkeypatch.setattr(model, "rasa_version", lambda: "3.7.0")
+    assert fingerprint(root) != after_code
+
+
+def test_the_adapters_refuse_another_rasa_release_with_one_line():
+    import pytest
+
+    from connectors import WRITTEN_FOR_RASA, check_rasa_version
+
+    check_rasa_version(WRITTEN_FOR_RASA)
+    with pytest.raises(SystemExit) as stopped:
+        check_rasa_version("3.7.0")
+    assert "\n" not in str(stopped.value)
+    assert "Rasa 3.7.0 is installed" in str(stopped.value)
