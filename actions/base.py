@@ -60,6 +60,8 @@ class CustomerAction(Action, metaclass=ABCMeta):
 
     requires_identity = True
     identity_prompt = "utter_need_identity"
+    # The kind of proposed change this action proposes again, corrected (see _settle_pending_change).
+    replaces_pending: Optional[Text] = None
 
     @abstractmethod
     def name(self) -> Text:
@@ -123,7 +125,7 @@ class CustomerAction(Action, metaclass=ABCMeta):
             return "action_answer_change"
         events.append(SlotSet("pending_change", None))
         tracker.slots["pending_change"] = None
-        if answered is not None:
+        if answered is not None and answered.kind != self.replaces_pending:
             dispatcher.utter_message(response="utter_change_left")
         return None
 
@@ -277,5 +279,5 @@ def typed_choice(tracker: Tracker, slot: Text, opening_intent: Optional[Text] = 
     text = message.get("text") or ""
     if text.startswith("/") or any(e.get("entity") == slot for e in message.get("entities") or []):
         return {}
-    choice = read_choice(slot, text)
+    choice = read_choice(slot, text, numbered=True)  # the form's button questions list answers in button order
     return {slot: choice} if choice else {}

@@ -128,20 +128,23 @@ class ActionUndoChange(CustomerAction):
         return "action_undo_change"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
+        from actions.support import last_job  # actions.support imports this module
+
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
+        # "not that one, the mesh" or "sorry I meant the tablet" is a
+        # correction of the question, not "take it back"
+        follow = follow_up_intent(message.get("text") or "", tracker.get_slot("focus_order"), last_job(tracker))
         if intent != "undo_change" and not asks_to_undo(message.get("text")):
-            # a plain "no" after something was done is not "take it back";
-            # "not that one, the mesh" is a follow-up about another order
-            from actions.support import last_job  # actions.support imports this module
-
-            follow = follow_up_intent(message.get("text") or "", tracker.get_slot("focus_order"), last_job(tracker))
+            # a plain "no" after something was done is not "take it back" either
             if follow:
                 return [FollowupAction(handling_action(follow))]
             dispatcher.utter_message(response="utter_anything_else")
             return []
         done = DoneChange.from_slot(tracker.get_slot(DONE_SLOT))
         if done is None:
+            if follow:
+                return [FollowupAction(handling_action(follow))]
             dispatcher.utter_message(response="utter_nothing_to_undo")
             return [SlotSet(PENDING_SLOT, None)]
         if not done.undo:  # a refund, a cancelled order, a ticket that existed before

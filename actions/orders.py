@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Text
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.base import CustomerAction, request_text
 from actions.changes import propose
@@ -12,6 +12,7 @@ from actions.offers import offer_after_answer
 from assistant import clock
 from assistant.changes import describe_reports
 from assistant.focus import OrderCandidate, resolve_order
+from assistant.followups import follow_up_intent
 from assistant.orders import (
     NO_DELIVERY_TO_REPORT,
     classify_delivery_issue,
@@ -116,6 +117,13 @@ class ActionCheckOrderStatus(CustomerAction):
         return "action_check_order_status"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
+        from actions.support import last_job  # actions.support imports this module
+
+        text = (tracker.latest_message or {}).get("text") or ""
+        if last_job(tracker) == "refund_status" and not tracker.get_slot("order_number"):
+            # "when will I get it?" right after a refund's state asks about the refund, not a delivery
+            if follow_up_intent(text, tracker.get_slot("focus_order"), "refund_status") == "refund_status":
+                return [FollowupAction("action_check_refund_status")]
         order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
             return [SlotSet("order_number", None)]

@@ -73,9 +73,7 @@ class ActionCheckRefundStatus(CustomerAction):
         refunds = find_refunds(session, customer.id, refund_number=number)
         if not refunds:
             if number:
-                dispatcher.utter_message(
-                    text=f"I can't find refund {number} on your account. Refund numbers look like RF-12345."
-                )
+                dispatcher.utter_message(response="utter_refund_not_found", refund_number=number)
             else:
                 dispatcher.utter_message(response="utter_no_refunds")
             return [SlotSet("refund_number", None)]

@@ -15,11 +15,11 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import CustomerAction
-from actions.changes import propose
+from actions.changes import pending_answered_now, propose
 from actions.orders import focus_on, order_in_question
 from actions.session import IdentitySlots
 from assistant.accounts import closure_check
-from assistant.addresses import read_address
+from assistant.addresses import corrected_address, read_address
 from assistant.business import load_policies
 from assistant.dates import on_date, say_date
 from assistant.models import AddOn, Order, Subscription
@@ -88,10 +88,12 @@ class ActionCancellationFee(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         costs = exit_costs_now(session, customer.id)
-        lines = [cost.sentence() for cost in costs] or ["You have no plan running, so there's nothing to pay to leave."]
+        if costs:
+            dispatcher.utter_message(response="utter_exit_costs", costs=" ".join(cost.sentence() for cost in costs))
+        else:
+            dispatcher.utter_message(response="utter_exit_costs_no_plan")
         if latest_open_order(session, customer.id) is not None:
-            lines.append("Cancelling a shop order is free until it leaves our warehouse.")
-        dispatcher.utter_message(text=" ".join(lines))
+            dispatcher.utter_message(response="utter_exit_costs_open_order")
         return []
 
 
@@ -114,10 +116,19 @@ class ValidateAddressForm(IdentitySlots, FormValidationAction):
         return False  # "stop" keeps the old address, said as such (validate_new_address)
 
     async def extract_new_address(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        """The reply as the address, unless it is plainly another question."""
+        """The reply as the address, unless it is plainly another question.
+
+        Also a correction of the address just proposed and not yet confirmed
+        ("sorry, the postcode is EH2 3AJ"): the corrected address, asked again.
+        """
+        text = str((tracker.latest_message or {}).get("text") or "")
+        proposed = pending_answered_now(tracker)
+        if proposed is not None and proposed.kind == "address":
+            fixed = corrected_address(proposed.params.get("address", ""), proposed.params.get("postcode", ""), text)
+            if fixed:
+                return {"new_address": f"{fixed[0]}, {fixed[1]}"}
         if tracker.get_slot("requested_slot") != "new_address":
             return {}
-        text = str((tracker.latest_message or {}).get("text") or "")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in ADDRESS_REPLIES or _says_stop(text) or read_address(text).problem != "not_an_address":
             return {"new_address": text}
@@ -153,17 +164,17 @@ class ActionAskNewAddress(CustomerAction):
             .scalars()
             .all()
         )
-        note = (
-            f" Order {', '.join(waiting)} hasn't shipped yet, so it will go to the new address too." if waiting else ""
-        )
-        dispatcher.utter_message(
-            text=f"The address on your account is {customer.address}, {customer.postcode}.{note} "
-            "What's the new address, with its postcode?"
-        )
+        where = {"address": customer.address, "postcode": customer.postcode}
+        if waiting:
+            dispatcher.utter_message(response="utter_ask_new_address_with_orders", orders=", ".join(waiting), **where)
+        else:
+            dispatcher.utter_message(response="utter_ask_new_address_current", **where)
         return []
 
 
 class ActionChangeAddress(CustomerAction):
+    replaces_pending = "address"  # a corrected address replaces the one proposed: no "I haven't made that change"
+
     def name(self) -> Text:
         return "action_change_address"
 
@@ -193,7 +204,7 @@ class ActionPlanInfo(CustomerAction):
     def answer(self, dispatcher, tracker, domain, session, customer):
         costs = exit_costs_now(session, customer.id)
         if not costs:
-            dispatcher.utter_message(text="I can't see a plan running on your account at the moment.")
+            dispatcher.utter_message(response="utter_no_plan_running")
             return []
         parts = []
         for cost in costs:
@@ -207,10 +218,12 @@ class ActionPlanInfo(CustomerAction):
                 f"{sub.plan.name} at {format_money(sub.monthly_price_cents)} a month since {say_date(sub.started_on)} ({term})"
             )
         addons = [name for (name,) in session.execute(current_addon_names(customer.id))]
-        said = "You're on " + "; ".join(parts) + "."
         if addons:
-            said += f" Add-ons: {', '.join(addons)}."
-        dispatcher.utter_message(text=said + " Would you like to change anything?")
+            dispatcher.utter_message(
+                response="utter_plan_info_with_addons", plans="; ".join(parts), addons=", ".join(addons)
+            )
+        else:
+            dispatcher.utter_message(response="utter_plan_info", plans="; ".join(parts))
         return []
 
 

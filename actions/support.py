@@ -24,6 +24,7 @@ from assistant.intent_labels import load_intent_labels
 from assistant.requests import other_requests
 from assistant.tickets import find_open_ticket
 from assistant.troubleshooting import read_step_answer
+from assistant.typed_answers import read_choice
 
 TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
 TROUBLESHOOT_SLOTS = ("tech_issue", "router_restarted", "problem_solved")
@@ -227,6 +228,9 @@ class ActionRephraseOrHandoff(Action):
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
         revert = [] if intent in NLU_MISSES else [UserUtteranceReverted()]
+        picked = button_picked_by_place(tracker, text)
+        if picked:
+            return picked
         # Handing on needs no revert: each job's rule listens after it ("after <action>, listen").
         requests = other_requests(text, None)
         if len(requests) >= 2:
@@ -255,6 +259,16 @@ class ActionRephraseOrHandoff(Action):
             return revert
         dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase")
         return revert
+
+
+def button_picked_by_place(tracker: Tracker, text: Text) -> List[Dict[Text, Any]]:
+    """ "2" or "the second one" typed at a form's button question: that button, and the form goes on."""
+    asked = tracker.get_slot("requested_slot")
+    form = (tracker.active_loop or {}).get("name")
+    if not (asked and form):
+        return []
+    choice = read_choice(asked, text, numbered=True)
+    return [SlotSet(asked, choice), FollowupAction(form)] if choice else []
 
 
 def last_job(tracker: Tracker) -> Optional[Text]:

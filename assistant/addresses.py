@@ -385,6 +385,8 @@ LEAD_INS = re.compile(
     r"|(?:(?:we|i|they)(?:'re|'m|\s+are|\s+am|\s+now)?\s+)?(?:now\s+)?(?:live|living|based|staying|reside|residing)\s+at"
     r"|(?:we|i)(?:'re|'m|\s+are|\s+am)\s+(?:now\s+)?at"
     r"|change\s+of\s+address"
+    # a correction: sorry I meant, no wait I meant, I should have said
+    r"|(?:(?:sorry|oops|whoops|no|actually)\W+)*(?:wait\W+)?i\s+(?:meant|mean|should\s+have\s+said)"
     r"|(?:the\s+)?new\s+one\s+(?:is|will\s+be)|here\s+(?:it\s+is|you\s+go|you\s+are)"
     # my new address is, new address:, the address should be
     r"|(?:(?:my|our|the|his|her|their|your)\s+)?(?:new\s+|updated\s+|correct\s+|current\s+)?"
@@ -565,3 +567,23 @@ def read_address(text: str, today: Optional[date] = None) -> AddressReading:
     else:
         line, problem = "", "not_an_address"
     return AddressReading(line or None, postcode, moves_on, timing_words, problem)
+
+
+def corrected_address(line: str, postcode: str, text: str) -> Optional[Tuple[str, str]]:
+    """The address an unconfirmed address change should now be, when `text` corrects it.
+
+    "sorry, the postcode is EH2 3AJ" keeps the street and replaces the
+    postcode; "no wait, it's 12 Castle Street EH2 3AJ" replaces both. None
+    when the message is not such a correction (no postcode in it, a move on
+    a later day, or the same address again).
+    """
+    reading = read_address(text)
+    if reading.postcode is None or reading.moves_on is not None:
+        return None
+    if reading.problem is None and reading.line:
+        fixed = (reading.line, reading.postcode)
+    elif reading.problem == "no_street" and line:
+        fixed = (line, reading.postcode)
+    else:
+        return None
+    return None if fixed == (line, postcode) else fixed

@@ -27,6 +27,9 @@ _ABOUT = {
     "refund_status": re.compile(r"\b(?:my refund|the refund|refund)\b"),
     "payment_problem": re.compile(r"\b(?:payment|paid|pay)\b"),
 }
+_REFUND_QUESTION = re.compile(
+    r"\b(?:when|how long|how much|where|arrive|get it|get (?:my|the) money|paid|status|any news|why|what for)\b"
+)
 _NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
 _OTHER_ORDER = re.compile(r"\bother (?:order|parcel|package|delivery)\b")
 _SHORT = 9  # words: longer messages are requests of their own, not follow-ups
@@ -43,6 +46,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
         return None
     if item_categories(said) or (_ORDINAL.search(said) and _NAMES_AN_ORDER.search(said)) or _OTHER_ORDER.search(said):
         return "track_order"  # "the second order", "the laptop one", "the other order": orders, focus or not
+    if last_job == "refund_status" and _REFUND_QUESTION.search(said) and not _NAMES_AN_ORDER.search(said):
+        return "refund_status"  # "when will I get it?" right after a refund's state is about that refund
     if focus_order:
         if _CANCEL_IT.search(said):
             return "cancel_order"

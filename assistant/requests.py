@@ -18,13 +18,20 @@ _JOINED = re.compile(
 CUES = (
     (
         "track_order",
-        r"\b(?:where|when)(?:'s| is| are| will)?\b.{0,30}\b(?:order|parcel|package|delivery|laptop|phone|tablet|tv|router|mesh)\b|\btrack (?:my|the) (?:order|parcel)\b",
+        r"\b(?:where|when)(?:'s| is| are| will)?\b.{0,30}\b(?:order|parcel|package|delivery|laptop|phone|tablet|tv|router|mesh)\b|\btrack (?:my|the) (?:order|parcel)\b"
+        r"|\b(?:has|have|did) (?:my|the) (?:order|parcel|package|delivery|laptop|phone|tablet|tv|router|mesh)\w* "
+        r"(?:arrived|arrive|come|shipped|been (?:delivered|sent|shipped))\b",
     ),
     (
         "explain_bill",
-        r"\bbill\b.{0,25}\b(?:high|higher|up|more|increase|increased|expensive|explain|gone up)\b|\bwhy\b.{0,25}\bbill\b|\bexplain (?:my|the) bill\b",
+        r"\bbill\b.{0,25}\b(?:high|higher|up|more|increase|increased|expensive|explain|gone up)\b|\bwhy\b.{0,25}\bbill\b|\bexplain (?:my|the) bill\b"
+        r"|\bhow much (?:is|was) (?:my|the|this month's) (?:latest )?bill\b|\bhow much do i owe\b",
     ),
-    ("refund_status", r"\bwhere(?:'s| is)\b.{0,15}\brefund\b|\brefund\b.{0,20}\b(?:status|yet|arrived|come through)\b"),
+    (
+        "refund_status",
+        r"\bwhere(?:'s| is)\b.{0,15}\brefund\b|\brefund\b.{0,20}\b(?:status|yet|arrived|come through)\b"
+        r"|\b(?:has|did) my refund\b",
+    ),
     ("payment_problem", r"\bpayment\b.{0,20}\b(?:fail|failed|declined|bounced|didn'?t go through)\b"),
     ("plan_info", r"\b(?:what|which) plan\b|\bmy plan\b.{0,15}\b(?:include|cost|am i on)\b"),
     (

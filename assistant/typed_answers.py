@@ -61,13 +61,32 @@ def load_typed_answers() -> Phrases:
     return _load(str(business_dir()))
 
 
-def read_choice(slot: str, reply: str) -> Optional[str]:
+# Button questions whose answers the file lists in the buttons' order (a test checks it).
+IN_BUTTON_ORDER = ("tech_issue", "cancel_reason")
+_PLACES = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
+_BY_PLACE = re.compile(
+    r"^(?:(?:the|option|number|no\.?|#)\s*)?(?:(?P<digit>[1-9])(?:st|nd|rd|th)?|(?P<word>"
+    + "|".join(_PLACES)
+    + r"))(?:\s+(?:one|option))?(?:\s+please)?[.!]?$"
+)
+
+
+def read_choice(slot: str, reply: str, numbered: bool = False) -> Optional[str]:
     """The answer the reply names for this question, or None.
 
     The phrase found earliest in the reply wins; at the same place, the longer one.
+    With `numbered` (a button question whose answers the file lists in the
+    buttons' order), "2", "the second one" or "option 2" picks that button.
     """
     table = load_typed_answers().get(slot, {})
     text = " ".join(reply.lower().replace("’", "'").split())
+    place = _BY_PLACE.match(text) if numbered and slot in IN_BUTTON_ORDER else None
+    if place:
+        answers = list(table)
+        index = int(place["digit"]) if place["digit"] else _PLACES[place["word"]]
+        if 1 <= index <= len(answers):
+            return answers[index - 1]
+        return answers[-1] if index == -1 and answers else None
     best: Optional[Tuple[int, int, str]] = None
     for answer, answer_phrases in table.items():
         for phrase in answer_phrases:

@@ -12,6 +12,19 @@ fell back, went to a person, or was answered confidently as something else;
 entity precision and recall for the mapped entity types. Writes the report
 (`benchmarks/results/nlu-bitext.md`) and a confusion matrix picture
 (`benchmarks/results/nlu-bitext-confusion.png`).
+
+Next to the Bitext figures, two measures of our own that no example was
+written against:
+- requests we have nothing for (`benchmarks/off_topic.yml`, never trained
+  on): the share that falls back, and how many got an FAQ answer or a job;
+- a cross-validation of our own training data split by phrasing family
+  (`benchmarks/nlu_split.py`): each fold's model is trained without whole
+  families of paraphrases and asked for them (`--folds 0` skips it; the
+  result is kept in `benchmarks/results/nlu-cv.json` while config.yml and
+  data/nlu are unchanged).
+The FAQ gate's trade-off (`connectors/nlu_scope.py`): per threshold, the FAQ
+answers it would lose on the held-out folds and on Bitext, against the
+off-topic requests it would stop answering with an FAQ.
 """
 
 from __future__ import annotations
@@ -19,9 +32,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import hashlib
+import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -34,8 +50,12 @@ from scripts.model import ROOT, model_path
 
 CORPUS = ROOT.parent / "shared" / "datasets" / "bitext-customer-support" / "utterances.csv"
 MAPPING = ROOT / "benchmarks" / "bitext_mapping.yml"
+OFF_TOPIC = ROOT / "benchmarks" / "off_topic.yml"
+CV_CACHE_NAME = "nlu-cv.json"
+GATE_THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 RESULTS = ROOT / "benchmarks" / "results"
 FELL_BACK = {"nlu_fallback", "out_of_scope"}
+NOT_OURS = "(fell back or not ours)"
 TO_A_PERSON = {"human_handoff"}
 
 
@@ -86,6 +106,25 @@ def predicted_label(parse: dict) -> str:
 def scored_label(predicted: str, targets: List[str]) -> str:
     """A prediction among a job's accepted targets counts as its first target."""
     return targets[0] if predicted in targets else predicted
+
+
+def raw_reading(parse: dict) -> Tuple[str, Optional[float]]:
+    """What the classifier read before the FAQ gate, and the FAQ selector's confidence if it picked."""
+    from connectors.nlu_scope import faq_answer_confidence
+
+    confidence = faq_answer_confidence(parse)
+    if confidence is None:
+        return predicted_label(parse), None
+    name = (parse.get("response_selector") or {}).get("faq", {}).get("response", {}).get("intent_response_key")
+    return name or "faq", confidence
+
+
+def fate(label: str) -> str:
+    if label in FELL_BACK:
+        return "fell back"
+    if label in TO_A_PERSON:
+        return "to a person"
+    return "FAQ answer" if label.startswith("faq") else "a job"
 
 
 async def parse_all(model: Path, texts: List[str]) -> Tuple[List[dict], float]:
@@ -208,10 +247,156 @@ def picture(truth: List[str], guess: List[str], labels: List[str]) -> None:
     plt.close(figure)
 
 
+def load_off_topic(path: Path = OFF_TOPIC) -> Dict[str, List[str]]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {name: [str(text) for text in texts or []] for name, texts in raw.items()}
+
+
+def off_topic_lines(sets: Dict[str, List[str]], parses: Dict[str, List[dict]]) -> List[str]:
+    lines = [
+        "",
+        "## Requests we have nothing for (benchmarks/off_topic.yml, never trained on)",
+        "",
+        "| set | requests | fell back | FAQ answer | a job | to a person |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, texts in sets.items():
+        fates = Counter(fate(predicted_label(p)) for p in parses[name])
+        total = max(len(texts), 1)
+        lines.append(
+            f"| {name.replace('_', ' ')} | {len(texts)} | {fates['fell back'] / total:.1%} | "
+            f"{fates['FAQ answer'] / total:.1%} | {fates['a job'] / total:.1%} | {fates['to a person'] / total:.1%} |"
+        )
+    return lines
+
+
+def cv_key(folds: int) -> str:
+    """Changes when anything the cross-validation depends on changes."""
+    digest = hashlib.sha256(f"folds={folds}".encode())
+    for file in [
+        ROOT / "config.yml",
+        ROOT / "benchmarks" / "nlu_split.py",
+        *sorted((ROOT / "data" / "nlu").rglob("*")),
+    ]:
+        if file.is_file():
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cross_validate(folds: int) -> dict:
+    """Our training data, split by phrasing family: per held-out example its intent and the model's readings."""
+    from benchmarks import nlu_pipelines, nlu_split
+
+    cache = RESULTS / CV_CACHE_NAME
+    key = cv_key(folds)
+    if cache.exists():
+        kept = json.loads(cache.read_text())
+        if kept.get("key") == key:
+            return kept
+    base = yaml.safe_load((ROOT / "config.yml").read_text())
+    examples, others = nlu_split.load(ROOT / "data" / "nlu")
+    fold_of = nlu_split.folds(examples, folds)
+    held_out: List[dict] = []
+    seconds: List[float] = []
+    with tempfile.TemporaryDirectory(prefix="nlu-cv-") as folder:
+        for fold in range(folds):
+            train_file = Path(folder) / f"fold{fold}-examples.yml"  # {name}.yml is the config
+            train_file.write_text(nlu_split.training_file([e for e, f in zip(examples, fold_of) if f != fold], others))
+            test = [e for e, f in zip(examples, fold_of) if f == fold]
+            seconds.append(nlu_pipelines.train(f"fold{fold}", base["pipeline"], base, Path(folder), nlu=train_file))
+            parses, _ = asyncio.run(nlu_pipelines.measure(Path(folder) / f"fold{fold}.tar.gz", [e.text for e in test]))
+            for example, parse in zip(test, parses):
+                raw, confidence = raw_reading(parse)
+                held_out.append(
+                    {
+                        "intent": example.intent,
+                        "predicted": predicted_label(parse),
+                        "raw": raw,
+                        "faq_confidence": confidence,
+                    }
+                )
+    result = {"key": key, "folds": folds, "families": len(set(nlu_split.families(examples))), "examples": len(examples),
+              "train_seconds": seconds, "held_out": held_out}  # fmt: skip
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(result))
+    return result
+
+
+def cv_lines(cv: dict) -> List[str]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rows = cv["held_out"]
+    # falling back on a request we have nothing for is the right answer to it
+    truth = [NOT_OURS if r["intent"] in FELL_BACK else r["intent"] for r in rows]
+    guess = [NOT_OURS if r["predicted"] in FELL_BACK else r["predicted"] for r in rows]
+    labels = sorted(set(truth))
+    ours = [(t, g) for t, g in zip(truth, guess) if t != NOT_OURS]
+    answered = [(t, g) for t, g in ours if g != NOT_OURS]
+    wrong = sum(t != g for t, g in answered)
+    f1 = f1_score(truth, guess, labels=labels, average=None, zero_division=0)
+    worst = sorted(zip(labels, f1), key=lambda item: item[1])[:6]
+    confusions = Counter((t, g) for t, g in zip(truth, guess) if t != g)
+    return [
+        "",
+        f"## Our own data, split by phrasing family ({cv['folds']}-fold cross-validation)",
+        "",
+        f"{cv['examples']} examples in {cv['families']} families; every family is held out whole, so each "
+        "example is read by a model that saw none of its paraphrases. Trained with config.yml as it is "
+        f"({', '.join(f'{s:.0f}' for s in cv['train_seconds'])} s per fold).",
+        "",
+        f"**Held out by family: accuracy {accuracy_score(truth, guess):.3f}, "
+        f"macro-F1 {sum(f1) / max(len(f1), 1):.3f}.** Of the {len(ours)} held-out requests we have a job for, "
+        f"{1 - len(answered) / max(len(ours), 1):.1%} fell back (the customer is asked to say it another way) "
+        f"and {wrong / max(len(ours), 1):.1%} were read as another job.",
+        "",
+        "Weakest intents (F1): " + ", ".join(f"{label} {score:.2f}" for label, score in worst),
+        "",
+        "Top confusions: " + ", ".join(f"{t} → {g} {n}" for (t, g), n in confusions.most_common(8)),
+    ]
+
+
+def gate_lines(cv: Optional[dict], rows: List[Row], parses: List[dict], mapping: Mapping,
+               off_parses: Dict[str, List[dict]]) -> List[str]:  # fmt: skip
+    """What each FAQ-gate threshold loses (right FAQ answers) and saves (off-topic FAQ answers)."""
+    right: Dict[str, List[float]] = {"held-out folds": [], "Bitext": []}
+    if cv:
+        right["held-out folds"] = [
+            r["faq_confidence"] for r in cv["held_out"] if r["intent"].startswith("faq") and r["raw"] == r["intent"]
+        ]
+    for row, parse in zip(rows, parses):
+        targets = mapping.in_scope.get(row.corpus_intent) or []
+        raw, confidence = raw_reading(parse)
+        if confidence is not None and raw in targets and raw.startswith("faq"):
+            right["Bitext"].append(confidence)
+    wrong = [c for p in [*sum(off_parses.values(), []), *(p for r, p in zip(rows, parses)
+             if r.corpus_intent in mapping.out_of_scope)] for c in [raw_reading(p)[1]] if c is not None]  # fmt: skip
+    off_total = sum(len(v) for v in off_parses.values()) + sum(r.corpus_intent in mapping.out_of_scope for r in rows)
+    lines = [
+        "",
+        "## The FAQ gate: answers kept against off-topic FAQ answers (connectors/nlu_scope.py)",
+        "",
+        f"Right FAQ answers before the gate: {len(right['held-out folds'])} held out, {len(right['Bitext'])} on "
+        f"Bitext; off-topic requests the classifier read as an FAQ: {len(wrong)} of {off_total}.",
+        "",
+        "| threshold | FAQ answers kept (held out) | kept (Bitext) | off-topic still answered with an FAQ |",
+        "| --- | --- | --- | --- |",
+    ]
+    for threshold in GATE_THRESHOLDS:
+        kept = {name: sum(c >= threshold for c in values) / max(len(values), 1) for name, values in right.items()}
+        still = sum(c >= threshold for c in wrong)
+        lines.append(
+            f"| {threshold:.1f} | {kept['held-out folds']:.1%} | {kept['Bitext']:.1%} | "
+            f"{still} ({still / max(off_total, 1):.1%}) |"
+        )
+    return lines
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_nlu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="a trained model (default: the current one)")
     parser.add_argument("--limit", type=int, default=0, help="only N utterances, spread over the jobs (a quick look)")
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds of our own data (0: skip)")
     parser.add_argument(
         "--misses",
         type=int,
@@ -239,7 +424,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)
     parses, seconds = asyncio.run(parse_all(model, [row.text for row in rows]))
+    off_topic = load_off_topic()
+    off_parses = {name: asyncio.run(parse_all(model, texts))[0] for name, texts in off_topic.items()}
+    cv = cross_validate(args.folds) if args.folds >= 2 else None
     text = report(rows, parses, mapping, seconds, model, unmapped)
+    text += "\n".join(off_topic_lines(off_topic, off_parses) + (cv_lines(cv) if cv else [])) + "\n"
+    text += "\n".join(gate_lines(cv, rows, parses, mapping, off_parses)) + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "nlu-bitext.md").write_text(text)
     print(text)

@@ -246,3 +246,20 @@ def test_no_message_and_no_day_make_it_raise(text, today):
     assert reading.line is None or len(reading.line) <= 200
     assert reading.moves_on is None or reading.moves_on > today
     assert reading.problem in PROBLEMS or (reading.line and reading.postcode)
+
+
+@pytest.mark.parametrize(
+    "text, fixed",
+    [
+        ("sorry, the postcode is EH2 3AJ", ("12 Castle Street, Edinburgh", "EH2 3AJ")),
+        ("no wait, it is 14 Castle Street EH2 3AH", ("14 Castle Street", "EH2 3AH")),
+        ("sorry I meant 5 High St, Leith EH6 6AA", ("5 High St, Leith", "EH6 6AA")),
+        ("12 Castle Street, Edinburgh EH2 3AH", None),  # the same address again: nothing to correct
+        ("where is my order", None),
+        ("the postcode is EH2 3AJ but we move next month", None),  # a later move is not a correction
+    ],
+)
+def test_a_correction_of_an_address_not_yet_confirmed(text, fixed):
+    from assistant.addresses import corrected_address
+
+    assert corrected_address("12 Castle Street, Edinburgh", "EH2 3AH", text) == fixed

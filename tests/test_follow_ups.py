@@ -22,6 +22,11 @@ from assistant.requests import other_requests
         ("what's included", None, "plan_info", "plan_info"),
         ("and my bill?", "ORD-1", None, "explain_bill"),
         ("how much?", None, "explain_bill", "explain_bill"),
+        ("when will I get it?", None, "refund_status", "refund_status"),
+        ("when will I get it?", "ORD-1", "refund_status", "refund_status"),  # the refund, not its order's delivery
+        ("when will I get it?", "ORD-1", "track_order", "track_order"),
+        ("when will my order arrive?", "ORD-1", "refund_status", "track_order"),  # names the order
+        ("sorry I meant the tablet", "ORD-1", "track_order", "track_order"),
         ("order me a pizza", None, None, None),
         ("when will it arrive?", None, None, None),  # nothing in focus: not a follow-up
         ("I would like to know why the engineer never came to fix my line last week", "ORD-1", None, None),
@@ -38,6 +43,9 @@ def test_a_short_follow_up_continues_the_job_just_discussed(text, focus, last_jo
         ("why is my bill so high and where is my order", "explain_bill", ["track_order"]),
         ("my bill is high, where is my refund?", "explain_bill", ["refund_status"]),
         ("where is my order? also what plan am I on", "track_order", ["plan_info"]),
+        ("what plan am I on and has my phone arrived", "plan_info", ["track_order"]),
+        ("has my refund come through and how much is my bill", "refund_status", ["explain_bill"]),
+        ("has my phone arrived? and how much do I owe", "track_order", ["explain_bill"]),
         ("why is my bill higher this month?", "explain_bill", []),
         ("where is my laptop and the charger", "track_order", []),
         ("I want to talk to a person", "human_handoff", []),

@@ -71,3 +71,24 @@ def test_answers_that_are_not_a_list_of_phrases_are_refused_with_their_line(tmp_
     path.write_text("cancel_reason:\n  price: too expensive\n")
     with pytest.raises(BusinessDataError, match=r"typed_answers.yml:2: 'cancel_reason.price' should be a list"):
         parse_typed_answers(path)
+
+
+def test_a_button_picked_by_its_place_in_the_list():
+    assert read_choice("tech_issue", "2", numbered=True) == "slow_speed"
+    assert read_choice("tech_issue", "the second one", numbered=True) == "slow_speed"
+    assert read_choice("tech_issue", "option 3", numbered=True) == "wifi_dropouts"
+    assert read_choice("cancel_reason", "the last one please", numbered=True) == "other"
+    assert read_choice("tech_issue", "7", numbered=True) is None  # only four buttons
+    assert read_choice("tech_issue", "2 of them", numbered=True) is None
+    assert read_choice("tech_issue", "2") is None  # a number means a place only where buttons were shown
+
+
+def test_the_answers_are_listed_in_the_order_of_their_buttons():
+    """A typed "2" must pick the second button the customer saw."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    from assistant.typed_answers import IN_BUTTON_ORDER
+
+    for slot in IN_BUTTON_ORDER:
+        buttons = domain["responses"][f"utter_ask_{slot}"][0]["buttons"]
+        shown = [re.search(rf'"{slot}": "(\w+)"', b["payload"])[1] for b in buttons]
+        assert list(load_typed_answers()[slot]) == shown, slot
