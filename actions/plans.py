@@ -117,10 +117,9 @@ class ActionAskPlan(CustomerAction):
             for plan in options
         ]
         dispatcher.utter_message(
-            text=(
-                f"You're on {current.plan.name} at {format_money(current.monthly_price_cents)} a month. "
-                "Which plan would you like instead?"
-            ),
+            response="utter_plan_choices",
+            plan_name=current.plan.name,
+            price=format_money(current.monthly_price_cents),
             buttons=buttons,
         )
         return []
@@ -140,14 +139,10 @@ class ActionAskConfirmPlanChange(CustomerAction):
             else "the same price as now"
         )
         dispatcher.utter_message(
-            text=(
-                f"{target.name} is {format_money(target.monthly_price_cents)} a month, {change}. "
-                "It would start from your next bill. Shall I make the change?"
-            ),
-            buttons=[
-                {"title": "Yes, change it", "payload": "/affirm"},
-                {"title": "No, keep my plan", "payload": "/deny"},
-            ],
+            response="utter_plan_change_question",
+            plan_name=target.name,
+            price=format_money(target.monthly_price_cents),
+            difference=change,
         )
         return []
 
@@ -245,16 +240,7 @@ class ActionAskKeepWithOffer(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason"))
-        dispatcher.utter_message(
-            text=(
-                f"Thanks for telling me. Before you go: I could {offer.text}. "
-                "Would you like that instead, or shall I cancel?"
-            ),
-            buttons=[
-                {"title": "Yes, do that instead", "payload": "/affirm"},
-                {"title": "No, cancel my plan", "payload": "/deny"},
-            ],
-        )
+        dispatcher.utter_message(response="utter_cancel_alternative", offer=offer.text)
         return []
 
 

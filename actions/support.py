@@ -28,12 +28,6 @@ from assistant.typed_answers import read_choice
 
 TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
 TROUBLESHOOT_SLOTS = ("tech_issue", "router_restarted", "problem_solved")
-FIRST_STEP = {
-    "no_connection": "Let's restart your router: switch it off at the wall, wait 30 seconds, switch it on and wait until the light is steady white (about 3 minutes). Have you done that?",
-    "slow_speed": "Let's restart your router first: switch it off at the wall for 30 seconds, then on again. If you can, test the speed on a device connected by cable rather than Wi-Fi. Have you done that?",
-    "wifi_dropouts": "Let's restart your router and move it somewhere open and high, away from the microwave and thick walls: switch it off at the wall for 30 seconds, then on. Have you done that?",
-    "tv_service": "Let's restart your TV box: unplug it for 30 seconds, plug it back in and wait for the home screen (about 2 minutes). Have you done that?",
-}
 
 
 class ValidateTroubleshootForm(StoppableForm, FormValidationAction):
@@ -70,11 +64,9 @@ class ActionAskRouterRestarted(Action):
         return "action_ask_router_restarted"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        step = FIRST_STEP.get(tracker.get_slot("tech_issue"), FIRST_STEP["no_connection"])
-        dispatcher.utter_message(
-            text=step,
-            buttons=[{"title": "Done", "payload": "/affirm"}, {"title": "I can't do that", "payload": "/deny"}],
-        )
+        # the first step for each fault is utter_step_<fault> in domain.yml
+        issue = tracker.get_slot("tech_issue")
+        dispatcher.utter_message(response=f"utter_step_{issue if issue in TECH_ISSUES else 'no_connection'}")
         return []
 
 

@@ -264,3 +264,17 @@ def test_undo_of_a_change_that_cannot_be_taken_back_always_says_so(database_url)
         own = f"utter_cannot_undo_{kind}"
         assert templates(messages) == [own if own in DOMAIN["responses"] else "utter_cannot_undo"], kind
     assert records() == before
+
+
+def test_every_response_an_action_names_is_written_in_the_domain():
+    """The sentences live in domain.yml: a reply an action asks for by name must be there."""
+    import re
+
+    from actions.support import TECH_ISSUES
+
+    named = set()
+    for source in (PROJECT_ROOT / "actions").glob("*.py"):
+        named |= set(re.findall(r'response="(utter_\w+)"', source.read_text()))
+    named |= {f"utter_step_{issue}" for issue in TECH_ISSUES}  # response=f"utter_step_{issue}"
+    assert len(named) > 60
+    assert sorted(named - set(DOMAIN["responses"])) == []

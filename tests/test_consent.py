@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.consent import Consent, asks_to_undo, read_consent
+from assistant.troubleshooting import read_step_answer
 
 YES = [
     "yes",
@@ -103,7 +104,12 @@ def test_every_yes_and_no_button_label_typed_reads_as_its_button():
         for variant in variants:
             for button in variant.get("buttons") or []:
                 expected = {"/affirm": Consent.YES, "/deny": Consent.NO}.get(button["payload"])
-                if expected is not None and not name.startswith("utter_ask_problem_solved"):
+                if name.startswith("utter_step_"):
+                    # a troubleshooting step's "Done" / "I can't do that", read by the step reader
+                    done = read_step_answer(button["title"], asked="done")
+                    assert done is (expected is Consent.YES), (name, button["title"])
+                    checked += 1
+                elif expected is not None and not name.startswith("utter_ask_problem_solved"):
                     assert read_consent(button["title"]) is expected, (name, button["title"])
                     checked += 1
     assert checked >= 20
