@@ -13,7 +13,9 @@ from assistant import clock, db
 from assistant.demo_data import prepare_database
 from assistant.models import Base
 
-TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "api_port": 8100}
+# TEST_PORT_OFFSET moves the test servers, so two checkouts can run their suites side by side.
+_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
+TEST_PORTS = {"rasa_port": 5105 + _OFFSET, "actions_port": 5155 + _OFFSET, "api_port": 8100 + _OFFSET}
 SERVER_FIXTURES = {"stack", "chat", "sidecar_url"}
 
 
