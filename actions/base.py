@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.off_loop import OffTheLoop
 from actions.routing import handling_action
 from assistant.consent import Consent, read_consent
 from assistant.customers import get_customer
@@ -55,7 +56,7 @@ def identity_events(customer: Customer) -> List[Dict[Text, Any]]:
     ]
 
 
-class CustomerAction(Action, metaclass=ABCMeta):
+class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
     """An action that answers from the customer's own records."""
 
     requires_identity = True

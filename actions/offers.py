@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import CustomerAction
+from actions.off_loop import OffTheLoop
 from actions.survey import conversation_topic
 from assistant.business import load_catalog
 from assistant.consent import Consent, read_consent
@@ -126,7 +127,7 @@ def _pending(session: Session, tracker: Tracker) -> OfferEvent | None:
     return event
 
 
-class ActionOfferAddon(Action):
+class ActionOfferAddon(OffTheLoop, Action):
     def name(self) -> Text:
         return "action_offer_addon"
 
@@ -159,7 +160,7 @@ NOT_AN_ANSWER_GOES_TO = {
 }
 
 
-class ActionAnswerOffer(Action):
+class ActionAnswerOffer(OffTheLoop, Action):
     """Yes: a pending add-on from the next bill. No, not now, maybe later: a decline.
 
     "What is it?" or "how much?" is answered from the catalog and the offer

@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.base import CustomerAction, typed_choice
 from actions.changes import propose
+from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
 from actions.session import IdentitySlots
 from assistant.business import load_policies
@@ -53,7 +54,7 @@ def consent_slot(tracker: Tracker) -> Optional[bool]:
 CANCEL_FORM_SLOTS = ["cancel_reason", "keep_with_offer"]
 
 
-class ValidatePlanChangeForm(IdentitySlots, FormValidationAction):
+class ValidatePlanChangeForm(OffTheLoop, IdentitySlots, FormValidationAction):
     def name(self) -> Text:
         return "validate_plan_change_form"
 
@@ -177,7 +178,7 @@ class ActionChangePlan(CustomerAction):
         return reset + offer_after_answer(tracker, session, customer)
 
 
-class ValidateCancelForm(IdentitySlots, FormValidationAction):
+class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
     """Asks the reason; offers an alternative only when one fits that reason."""
 
     def name(self) -> Text:

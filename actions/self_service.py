@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from actions.base import CustomerAction
 from actions.changes import pending_answered_now, propose
+from actions.off_loop import OffTheLoop
 from actions.orders import focus_on, order_in_question
 from actions.session import IdentitySlots
 from assistant.accounts import closure_check
@@ -108,7 +109,7 @@ def _says_stop(text: str) -> bool:
 ADDRESS_REPLIES = ("inform", "affirm", "deny", "nlu_fallback", "out_of_scope", "human_handoff", "change_address")
 
 
-class ValidateAddressForm(IdentitySlots, FormValidationAction):
+class ValidateAddressForm(OffTheLoop, IdentitySlots, FormValidationAction):
     def name(self) -> Text:
         return "validate_address_form"
 

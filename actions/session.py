@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
+from actions.off_loop import OffTheLoop
 from assistant import sign_in_limits
 from assistant.consent import asks_to_stop
 from assistant.customers import UK_POSTCODE, get_customer, verify_identity
@@ -25,7 +26,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 MAX_IDENTITY_ATTEMPTS = 3
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(OffTheLoop, Action):
     """Starts a session bound to the customer the channel identified."""
 
     def name(self) -> Text:
@@ -166,12 +167,12 @@ class IdentitySlots(StoppableForm):
         return {"identity_attempts": attempts, "account_email": None, "account_postcode": None}
 
 
-class ValidateIdentifyForm(IdentitySlots, FormValidationAction):
+class ValidateIdentifyForm(OffTheLoop, IdentitySlots, FormValidationAction):
     def name(self) -> Text:
         return "validate_identify_form"
 
 
-class ActionResumeRequest(Action):
+class ActionResumeRequest(OffTheLoop, Action):
     """After identification, answers what the customer asked in the first place."""
 
     def name(self) -> Text:

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import CustomerAction, lead_back_into_form, request_text, typed_choice, user_message_before
 from actions.changes import propose
+from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
 from actions.routing import handling_action
 from actions.session import StoppableForm
@@ -30,7 +31,7 @@ TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
 TROUBLESHOOT_SLOTS = ("tech_issue", "router_restarted", "problem_solved")
 
 
-class ValidateTroubleshootForm(StoppableForm, FormValidationAction):
+class ValidateTroubleshootForm(OffTheLoop, StoppableForm, FormValidationAction):
     def name(self) -> Text:
         return "validate_troubleshoot_form"
 
@@ -59,7 +60,7 @@ def typed_step_answer(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
     return {} if answer is None else {slot: answer}
 
 
-class ActionAskRouterRestarted(Action):
+class ActionAskRouterRestarted(OffTheLoop, Action):
     def name(self) -> Text:
         return "action_ask_router_restarted"
 
@@ -156,7 +157,7 @@ class ActionHandoff(CustomerAction):
         return [ConversationPaused()]
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(OffTheLoop, Action):
     """Answers from business/faq.yml, so each policy figure lives in one file."""
 
     def name(self) -> Text:
@@ -198,7 +199,7 @@ CLOSE_READINGS = 0.25
 NEXT_READING = 0.1  # a reading below this is no reading: say what the assistant can do instead  # both readings at least this confident: ask which, with a button each
 
 
-class ActionRephraseOrHandoff(Action):
+class ActionRephraseOrHandoff(OffTheLoop, Action):
     """A message the assistant could not place: a follow-up, a clarification, or said plainly.
 
     - A short follow-up about what was just discussed ("when will it
@@ -280,7 +281,7 @@ def close_readings(ranking: List[Dict[Text, Any]]) -> List[Text]:
     return [jobs[0]["name"], jobs[1]["name"]]
 
 
-class ActionRepair(Action):
+class ActionRepair(OffTheLoop, Action):
     """ "That didn't answer my question": sorry, the next-best reading of what they asked, and a person."""
 
     def name(self) -> Text:

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.off_loop import OffTheLoop
 from actions.routing import handling_action
 from assistant.cx import outbox
 from assistant.cx.scores import is_detractor
@@ -46,7 +47,7 @@ def parse_score(text: Any, slot: str) -> Any:
     return SKIPPED if reading.kind == "skip" else None
 
 
-class ValidateSurveyForm(FormValidationAction):
+class ValidateSurveyForm(OffTheLoop, FormValidationAction):
     """Scores in digits or words; anything that is not an answer ends the survey and is handled."""
 
     def name(self) -> Text:
@@ -113,7 +114,7 @@ def sidecar_url() -> str:
     return os.environ.get("SIDECAR_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-class ActionSubmitSurvey(Action):
+class ActionSubmitSurvey(OffTheLoop, Action):
     def name(self) -> Text:
         return "action_submit_survey"
 
@@ -151,15 +152,17 @@ class ActionSubmitSurvey(Action):
         try:
             async with httpx.AsyncClient(timeout=3) as client:
                 response = await client.post(f"{sidecar_url()}/api/feedback", json={**feedback, "token": token})
-            if response.status_code < 500:
-                if response.status_code >= 400:
-                    logger.warning("sidecar refused feedback: %s %s", response.status_code, response.text[:200])
+            if response.status_code < 400:
                 return
-            error = f"sidecar answered {response.status_code}"
+            error = f"sidecar answered {response.status_code}: {response.text[:150]}"
+            # A refusal (4xx) will be refused again: kept for supervisors, not retried. Busy (429) or down: retried.
+            refused = response.status_code < 500 and response.status_code != 429
         except httpx.HTTPError as exc:
-            error = f"sidecar unreachable: {exc.__class__.__name__}"
+            error, refused = f"sidecar unreachable: {exc.__class__.__name__}", False
+        if refused:
+            logger.warning("sidecar refused feedback for %s: %s", feedback["conversation_id"], error)
         try:
             with session_scope() as session:
-                outbox.put(session, feedback, error)
+                (outbox.refuse if refused else outbox.put)(session, feedback, error)
         except SQLAlchemyError:
             logger.exception("feedback for %s lost: sidecar and database both down", feedback["conversation_id"])

@@ -17,20 +17,22 @@ from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from api.deps import RepDep, SessionDep
-from api.rasa_client import push_events, trigger_intent
+from api.rasa_client import push_events, trigger_intent, with_retries
 from assistant.customers import customer_names
 from assistant.handoff import (
     is_with_rep as is_handed_off,
 )
 from assistant.handoff import (
     open_handoffs,
+    open_states,
     resolve_handoffs,
+    restore,
     return_to_assistant,
     take_handoff,
     why_rep_may_not_act,
 )
 from assistant.models import StaffUser
-from assistant.transcripts import conversation_customers, conversation_state, live_conversations
+from connectors.transcripts import conversation_customers, conversation_state, live_conversations
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -159,20 +161,27 @@ class Returned(BaseModel):
 def hand_back(session: SessionDep, user: RepDep, conversation_id: str = CONVERSATION_ID) -> Returned:
     if is_handed_off(session, conversation_id):  # not handed off at all: the 404 below
         require_may_act(session, user, conversation_id)
+    held = open_states(session, conversation_id)
     closed = return_to_assistant(session, conversation_id, user.username)
     if not closed:
         raise HTTPException(status_code=404, detail="That conversation is not with a rep.")
     session.commit()
+    events = RESUME + [{"event": "bot", "text": "You're back with the assistant. What else can I help with?"}]
     try:
-        push_events(
-            conversation_id,
-            RESUME + [{"event": "bot", "text": "You're back with the assistant. What else can I help with?"}],
-        )
+        with_retries(lambda: push_events(conversation_id, events))
     except httpx.HTTPError:
+        _still_with_rep(session, held)
         raise HTTPException(
-            status_code=503, detail="The hand-off is closed, but the assistant could not be reached to resume."
+            status_code=503,
+            detail="The assistant could not be reached, so the conversation is still with you; try again shortly.",
         )
     return Returned(conversation_id=conversation_id, handoffs_closed=closed)
+
+
+def _still_with_rep(session, held) -> None:
+    """Closing the hand-off could not be finished: it is put back, so the rep can try again."""
+    restore(session, held)
+    session.commit()
 
 
 class Resolved(BaseModel):
@@ -187,14 +196,18 @@ def resolve(
     session: SessionDep, user: RepDep, conversation_id: str = Path(..., min_length=1, max_length=120)
 ) -> Resolved:
     require_may_act(session, user, conversation_id)
+    held = open_states(session, conversation_id)
     closed = resolve_handoffs(session, conversation_id, user.username)
     session.commit()  # the survey's action reads the rep from the hand-off
     try:
-        push_events(conversation_id, RESUME)
-        triggered = trigger_intent(conversation_id, "resolved_by_rep")
+        with_retries(lambda: push_events(conversation_id, RESUME))
+        triggered = with_retries(lambda: trigger_intent(conversation_id, "resolved_by_rep"))
     except httpx.HTTPError:
+        _still_with_rep(session, held)
         raise HTTPException(
-            status_code=503, detail="The hand-off is closed, but the assistant could not be reached to ask the survey."
+            status_code=503,
+            detail="The assistant could not be reached to ask the survey, so the conversation is still with you; "
+            "try again shortly.",
         )
     return Resolved(
         conversation_id=conversation_id,

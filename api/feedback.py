@@ -32,7 +32,7 @@ from assistant.cx.scores import nps_band
 from assistant.db import session_scope
 from assistant.identity import InvalidToken, survey_secret, verify_survey_token
 from assistant.models import Feedback, FollowUp
-from assistant.transcripts import transcript
+from connectors.transcripts import transcript
 
 router = APIRouter(prefix="/api", tags=["feedback"])
 

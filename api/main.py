@@ -13,37 +13,74 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import chat_tokens, conversations, customers, feedback, pages, people, staff_session, suggestions
+from api import (
+    chat_tokens,
+    conversations,
+    customers,
+    dead_letters,
+    feedback,
+    pages,
+    people,
+    staff_session,
+    suggestions,
+)
 from api.body_limit import BodyLimit
+from assistant import clock
 from assistant.cx import outbox
 from assistant.db import session_scope
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_DRAIN_SECONDS = float(os.environ.get("OUTBOX_DRAIN_SECONDS", "5"))
+RETENTION_SECONDS = 24 * 3600
 
 
-def drain_outbox() -> int:
-    try:
-        with session_scope() as session:
-            return outbox.drain(session)
-    except SQLAlchemyError:
-        logger.exception("could not drain the feedback outbox")
-        return 0
+def drain_outbox() -> outbox.Drained:
+    with session_scope() as session:
+        return outbox.drain(session)
+
+
+async def keep_draining(every: float = OUTBOX_DRAIN_SECONDS) -> None:
+    """Deliver waiting surveys until the sidecar stops; a failure is logged and the next round comes."""
+    while True:
+        try:
+            await asyncio.to_thread(drain_outbox)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - whatever went wrong, the loop must not die silently
+            logger.exception("could not drain the feedback outbox; trying again in %s s", every)
+        await asyncio.sleep(every)
+
+
+def retention_round() -> None:
+    from assistant.business import load_policies
+    from connectors.retention import apply_retention
+
+    with session_scope() as session:
+        done = apply_retention(session, load_policies(), clock.today())
+    if done.conversations_expired or done.customers_erased:
+        logger.info("retention: %s", done)
+
+
+async def keep_applying_retention(every: float = RETENTION_SECONDS) -> None:
+    """Once at start, then daily: expired transcripts deleted, closed accounts erased."""
+    while True:
+        try:
+            await asyncio.to_thread(retention_round)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - logged; tried again at the next round
+            logger.exception("the retention round failed; trying again in %s s", every)
+        await asyncio.sleep(every)
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
-    """Deliver surveys that waited in the outbox while the sidecar was down."""
-
-    async def keep_draining():
-        while True:
-            await asyncio.to_thread(drain_outbox)
-            await asyncio.sleep(OUTBOX_DRAIN_SECONDS)
-
-    task = asyncio.create_task(keep_draining())
+    """Deliver surveys that waited in the outbox while the sidecar was down; apply retention daily."""
+    tasks = [asyncio.create_task(keep_draining()), asyncio.create_task(keep_applying_retention())]
     yield
-    task.cancel()
+    for task in tasks:
+        task.cancel()
 
 
 app = FastAPI(
@@ -56,6 +93,7 @@ app.add_middleware(BodyLimit)
 app.include_router(customers.router)
 app.include_router(chat_tokens.router)
 app.include_router(feedback.router)
+app.include_router(dead_letters.router)
 app.include_router(people.router)
 app.include_router(conversations.router)
 app.include_router(suggestions.router)

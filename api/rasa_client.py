@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -19,6 +19,9 @@ import jwt
 from assistant.keys import secret
 
 TOKEN_SECONDS = 60
+# Waits between tries of a call that did not reach Rasa (it restarts, or one replica is gone).
+RETRY_WAITS = (0.3, 1.0)
+T = TypeVar("T")
 
 
 def rasa_url() -> str:
@@ -56,3 +59,22 @@ def trigger_intent(conversation_id: str, intent: str) -> Dict[str, Any]:
         )
         triggered.raise_for_status()
         return triggered.json()
+
+
+def not_reached(error: httpx.HTTPError) -> bool:
+    """True when the call surely did nothing in Rasa: no connection, or a proxy's 502-504."""
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return True
+    return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in (502, 503, 504)
+
+
+def with_retries(call: Callable[[], T]) -> T:
+    """`call()`, tried again after each of `RETRY_WAITS` while Rasa was not reached; the last error is raised."""
+    for wait in RETRY_WAITS:
+        try:
+            return call()
+        except httpx.HTTPError as error:
+            if not not_reached(error):
+                raise
+        time.sleep(wait)
+    return call()

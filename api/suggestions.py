@@ -28,7 +28,7 @@ from assistant.models import OfferEvent, RepSuggestion, StaffUser
 from assistant.offers.log import accept_offer, decline_offer, record_suggestion_use
 from assistant.offers.report import Outcomes, offer_report
 from assistant.offers.suggestions import RepSuggestions, offer_made_by_rep, suggestions_for
-from assistant.transcripts import conversation_state
+from connectors.transcripts import conversation_state
 
 router = APIRouter(tags=["suggestions"])
 

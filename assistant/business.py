@@ -277,6 +277,10 @@ class Policies:
     bill_day: int
     price_rise: str
     extra: Dict[str, Any] = field(default_factory=dict)
+    # How long a conversation's transcript is kept after its last message, and how long after
+    # an account is closed its transcripts and personal fields are erased (assistant/retention.py).
+    conversation_retention_days: int = 730
+    erasure_notice_days: int = 30
 
     def opening_hours_status(self, now: datetime) -> Tuple[bool, datetime]:
         """(is the human team open at `now`, when it next opens or opened)."""
@@ -346,7 +350,8 @@ def parse_policies(path: Path) -> Policies:
         "bill_day": int,
         "price_rise": str,
     }
-    check.fields(raw, required, {}, "policies")
+    retention = {"conversation_retention_days": int, "erasure_notice_days": int}
+    check.fields(raw, required, retention, "policies")
     hours: Dict[str, Optional[Tuple[time, time]]] = {}
     for day, value in raw["support_hours"].items():
         if day == LINE:
@@ -371,6 +376,7 @@ def parse_policies(path: Path) -> Policies:
             ShippingOption(entry["code"], entry["name"], _pence(entry["price"]), str(entry["business_days"]))
         )
     values = {name: raw[name] for name in required if name not in ("support_hours", "shipping_options")}
+    values.update({name: raw[name] for name in retention if name in raw})
     values["payment_methods"] = tuple(values["payment_methods"])
     return Policies(support_hours=hours, shipping_options=tuple(shipping), **values)
 

@@ -1,4 +1,5 @@
-"""Command line: `init-db`, `migrate`, `add-staff`, `end-sessions`, `train-offers`, `import-customers`."""
+"""Command line: `init-db`, `migrate`, `add-staff`, `end-sessions`, `train-offers`, `import-customers`,
+`close-account`, `apply-retention`."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import argparse
 import getpass
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant import clock
-from assistant.business import BusinessDataError, load_catalog
+from assistant.business import BusinessDataError, load_catalog, load_policies
 from assistant.db import get_engine, session_scope, shown_url
 from assistant.demo_data import demo_data_loaded, prepare_database
 from assistant.demo_feedback import load_demo_feedback
@@ -20,6 +22,7 @@ from assistant.importing import ImportFileError, import_customers_file
 from assistant.migrate import SchemaError, upgrade
 from assistant.offers.profile import load_profiles
 from assistant.offers.propensity import ModelFileError, model_path, train
+from assistant.retention import UnknownCustomer, close_account
 from assistant.staff import ROLES, add_staff
 from assistant.staff_sessions import end_all
 
@@ -84,6 +87,9 @@ def main(argv=None) -> int:
     importer = sub.add_parser("import-customers", help="load a CRM export (CSV) described by a mapping file")
     importer.add_argument("csv", help="the CSV file")
     importer.add_argument("--mapping", required=True, help="the mapping file (YAML), e.g. imports/telco/mapping.yml")
+    closing = sub.add_parser("close-account", help="the team closed this account: erase it after the notice period")
+    closing.add_argument("customer_id")
+    sub.add_parser("apply-retention", help="delete expired transcripts; erase accounts closed past their notice")
     args = parser.parse_args(argv)
     try:
         if args.command == "init-db":
@@ -107,7 +113,23 @@ def main(argv=None) -> int:
         elif args.command == "import-customers":
             report = import_customers_file(Path(args.csv), Path(args.mapping))
             print(report.summary())
-    except (BusinessDataError, ImportFileError, ModelFileError, SchemaError) as error:
+        elif args.command == "close-account":
+            with session_scope() as session:
+                customer = close_account(session, args.customer_id, clock.today())
+                erase_on = customer.closed_on + timedelta(days=load_policies().erasure_notice_days)
+            print(
+                f"account {args.customer_id} closed on {customer.closed_on}; its personal data is erased from {erase_on}"
+            )
+        elif args.command == "apply-retention":
+            from connectors.retention import apply_retention  # reads Rasa's storage
+
+            with session_scope() as session:
+                done = apply_retention(session, load_policies(), clock.today())
+            print(
+                f"{done.conversations_expired} expired conversations deleted, {done.customers_erased} closed accounts "
+                f"erased, {done.events_deleted} transcript events deleted"
+            )
+    except (BusinessDataError, ImportFileError, ModelFileError, SchemaError, UnknownCustomer) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:

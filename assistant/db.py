@@ -66,7 +66,20 @@ def make_engine(url: Optional[str] = None) -> Engine:
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 5}, **pooling)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(
+        url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=postgres_timeouts()
+    )
+
+
+def postgres_timeouts(options: str = "") -> dict:
+    """psycopg2 connect arguments that bound the wait for PostgreSQL: a connection gives up after
+    `DATABASE_CONNECT_TIMEOUT` seconds (5), a statement after `DATABASE_STATEMENT_TIMEOUT_MS`
+    milliseconds (15000; 0 for none, as a long import may need). `options` are kept (a search path)."""
+    connect = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    statement_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000"))
+    if statement_ms > 0:
+        options = f"{options} -c statement_timeout={statement_ms}".strip()
+    return {"connect_timeout": connect, **({"options": options} if options else {})}
 
 
 def get_engine() -> Engine:

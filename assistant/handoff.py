@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +55,21 @@ def _close_open(session: Session, conversation_id: str, rep_id: str, status: str
         handoff.rep_id = handoff.rep_id or rep_id
     session.flush()
     return len(open_handoffs)
+
+
+def open_states(session: Session, conversation_id: str) -> Dict[int, Tuple[str, Optional[str]]]:
+    """Each open hand-off's status and rep, to put back if closing them cannot be finished."""
+    rows = session.execute(select(Handoff.id, Handoff.status, Handoff.rep_id).where(*_open(conversation_id)))
+    return {handoff_id: (status, rep_id) for handoff_id, status, rep_id in rows}
+
+
+def restore(session: Session, states: Dict[int, Tuple[str, Optional[str]]]) -> None:
+    """Put hand-offs back as `open_states` read them (the assistant could not take the conversation back)."""
+    for handoff_id, (status, rep_id) in states.items():
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is not None:
+            handoff.status, handoff.rep_id = status, rep_id
+    session.flush()
 
 
 def resolve_handoffs(session: Session, conversation_id: str, rep_id: str) -> int:

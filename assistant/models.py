@@ -71,6 +71,10 @@ class Customer(Base):
     phone = Column(String(30), default="")
     joined_on = Column(Date, index=True)
     address = Column(String(200), default="")
+    # The day the team closed the account; its transcripts and personal fields
+    # are erased once the notice period in business/policies.yml has passed.
+    closed_on = Column(Date, nullable=True)
+    erased_on = Column(Date, nullable=True)
 
     subscriptions = relationship("Subscription", back_populates="customer")
     orders = relationship("Order", back_populates="customer")
@@ -322,6 +326,27 @@ class FeedbackOutbox(Base):
     attempts = Column(Integer, default=0, nullable=False)
     delivered_at = Column(DateTime, nullable=True, index=True)
     last_error = Column(String(200), nullable=True)
+    # After a failed delivery the next try waits (backoff); None: due now.
+    next_attempt_at = Column(DateTime, nullable=True)
+
+
+class FeedbackDeadLetter(Base):
+    """Feedback that could not be recorded: the sidecar refused it, or it kept failing.
+
+    Supervisors see these (`GET /api/feedback/dead-letters`) and can send one
+    back to the outbox once the cause is fixed; nothing a customer answered
+    is dropped silently.
+    """
+
+    __tablename__ = "feedback_dead_letters"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(120), nullable=False, index=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False)  # when the customer answered
+    failed_at = Column(DateTime, nullable=False)
+    attempts = Column(Integer, nullable=False)
+    last_error = Column(String(200), nullable=False)
 
 
 class StaffUser(Base):

@@ -1,4 +1,11 @@
-"""Rasa's check of action server responses, with its schema checked once.
+"""Rasa's calls to the action server: a timeout a customer would wait for, and its
+check of the responses, with its schema checked once.
+
+Rasa 3.6 waits up to 300 s for an action (`DEFAULT_REQUEST_TIMEOUT`, read by
+`RemoteAction.run` at each call). A customer would not: after
+`ACTION_SERVER_TIMEOUT` seconds (10 by default) the call fails, Rasa carries on
+without that action's events, and the channel answers politely
+(connectors/channels.py) instead of leaving the chat silent.
 
 Rasa validates every response of the action server with `jsonschema.validate`,
 which first checks the schema itself, on every call. Profiled under load
@@ -9,12 +16,14 @@ and raises the same error for a response that does not fit.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any, Dict, Text
 
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
@@ -38,8 +47,20 @@ def validate_action_result(_action: RemoteAction, result: Dict[Text, Any]) -> bo
     raise error
 
 
+def action_timeout() -> float:
+    """Seconds Rasa waits for one action (`ACTION_SERVER_TIMEOUT`, default 10)."""
+    try:
+        seconds = float(os.environ.get("ACTION_SERVER_TIMEOUT", "10"))
+    except ValueError:
+        raise SystemExit("ACTION_SERVER_TIMEOUT must be a number of seconds") from None
+    if not 0 < seconds <= 300:
+        raise SystemExit("ACTION_SERVER_TIMEOUT must be more than 0 and at most 300 seconds")
+    return seconds
+
+
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()
 
 
-__all__ = ["ValidationError", "install", "validate_action_result"]
+__all__ = ["ValidationError", "action_timeout", "install", "validate_action_result"]

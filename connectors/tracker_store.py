@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, func, insert, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import database_url
+from assistant.db import database_url, postgres_timeouts
+from connectors.transcripts import ensure_indexes
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,13 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             # restart every stale one would fail a customer's message once.
             engine_url = self.engine.url
             self.engine.dispose()
-            self.engine = create_engine(engine_url, pool_pre_ping=True, **create_engine_kwargs(engine_url))
+            # The same connect and statement timeouts as the records' engine (assistant/db.py).
+            kwargs = create_engine_kwargs(engine_url)
+            if self.engine.dialect.name == "postgresql":
+                kwargs["connect_args"] = postgres_timeouts(kwargs.get("connect_args", {}).get("options", ""))
+            self.engine = create_engine(engine_url, pool_pre_ping=True, **kwargs)
             self.sessionmaker = sessionmaker(bind=self.engine)
+        ensure_indexes(self.engine)
 
     # Rasa counts a conversation's stored events with a query on every save, to
     # know which are new. Under the conversation's lock nothing else writes

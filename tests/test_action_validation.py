@@ -36,3 +36,64 @@ def test_a_malformed_response_fails_with_the_error_jsonschema_gives(response):
         jsonschema.validate(response, RemoteAction.action_response_format_spec())
     assert ours.value.message.startswith(theirs.value.message)
     assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_rasa_gives_up_on_a_slow_action_server_after_the_timeout(monkeypatch):
+    """A real HTTP server that answers after 5 s; Rasa's own RemoteAction gives up after the timeout."""
+    import asyncio
+    import time
+
+    from aiohttp import web
+    from rasa.core.actions import action as rasa_action
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from connectors.action_validation import action_timeout, install
+
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == action_timeout() == 10  # installed at start, not Rasa's 300
+    monkeypatch.setenv("ACTION_SERVER_TIMEOUT", "0.5")
+    install()
+
+    async def slow(_request):
+        await asyncio.sleep(5)
+        return web.json_response(GOOD)
+
+    async def call() -> float:
+        app = web.Application()
+        app.router.add_post("/webhook", slow)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        remote = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        started = time.monotonic()
+        try:
+            with pytest.raises(Exception):
+                await remote.run(
+                    CollectingOutputChannel(),
+                    TemplatedNaturalLanguageGenerator({}),
+                    DialogueStateTracker("timeout-test", []),
+                    Domain.empty(),
+                )
+            return time.monotonic() - started
+        finally:
+            await runner.cleanup()
+
+    try:
+        assert asyncio.run(call()) < 3
+    finally:
+        monkeypatch.delenv("ACTION_SERVER_TIMEOUT")
+        install()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "900"])
+def test_a_timeout_that_makes_no_sense_stops_the_start(monkeypatch, value):
+    from connectors.action_validation import action_timeout
+
+    monkeypatch.setenv("ACTION_SERVER_TIMEOUT", value)
+    with pytest.raises(SystemExit, match="ACTION_SERVER_TIMEOUT"):
+        action_timeout()
