@@ -130,6 +130,7 @@ def ensure_trained(root: Path = STOCK_ROOT) -> StockBot:
     if len(trained) != 1:
         raise RuntimeError(f"rasa init left {len(trained)} models in {partial / 'models'}; see {log_path}")
     trained[0].rename(partial / "models" / MODEL_NAME)
+    shutil.rmtree(partial / ".rasa", ignore_errors=True)  # training's cache (34 MB): never trained again
     partial.rename(target)
     elapsed = time.monotonic() - started
     for old in root.glob("rasa-*"):

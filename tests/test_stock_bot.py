@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import stock_bot
+from benchmarks.bench_assistant import latency_figures
 
 
 def test_each_rasa_version_has_its_own_cached_bot(tmp_path):
@@ -61,3 +62,12 @@ def test_a_figure_is_printed_beside_its_ratio():
     assert stock_bot.beside(32.04, 33.1, "msg/s") == "32.0 msg/s (0.97x stock 33.1 msg/s)"
     assert stock_bot.beside(257, 300, "ms", digits=0) == "257 ms (0.86x stock 300 ms)"
     assert stock_bot.beside(53.0, None, "ms") == "53.0 ms (stock not measured)"
+
+
+def test_the_bench_results_carry_the_ratios():
+    ours = [float(ms) for ms in range(1, 101)]
+    figures = latency_figures(ours, stock=[2 * ms for ms in ours])
+    assert (figures["messages"], figures["p50_ms"], figures["p95_ms"]) == (100, 50.5, 95.0)
+    assert figures["stock"] == {"messages": 100, "p50_ms": 101.0, "p95_ms": 190.0}
+    assert (figures["p50_vs_stock"], figures["p95_vs_stock"]) == (0.5, 0.5)
+    assert "stock" not in latency_figures([10.0, 12.0])
