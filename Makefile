@@ -20,7 +20,7 @@ help:
 	@echo "make test-dated - the fast part of the suite as of a day months away (ASSISTANT_TODAY)"
 	@echo "make migrate - upgrade the database (DATABASE_URL) in place to this release"
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
-	@echo "make load   - customers at 1/8/32/64 at once through nginx, a replica killed, PostgreSQL restarted"
+	@echo "make load   - customers at 1/8/32/64 at once through nginx, a replica killed, PostgreSQL restarted; Rasa's starter bot at 8"
 	@echo "make bench  - latency, memory, start-up and training figures, and latency as ratios to Rasa's starter bot"
 	@echo "make bench-conversations - the multi-turn conversation set: turns right by kind, latency"
 	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
@@ -105,7 +105,8 @@ test-postgres: setup browser nginx
 	$(PY) -m scripts.ensure_database $(TEST_PG_URL)
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Load and faults through nginx on a cluster of its own (PostgreSQL + Redis); a few minutes.
+# Load and faults through nginx on a cluster of its own (PostgreSQL + Redis), then Rasa's starter bot
+# at 8 conversations for the ratios; a few minutes. LOAD_ARGS="--no-stock" skips the starter bot.
 LOAD_ARGS ?=
 load: venv model nginx
 	$(PY) -m benchmarks.load $(LOAD_ARGS)

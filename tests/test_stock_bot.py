@@ -12,6 +12,7 @@ import pytest
 
 from benchmarks import stock_bot
 from benchmarks.bench_assistant import latency_figures
+from benchmarks.load import stock_comparison
 
 
 def test_each_rasa_version_has_its_own_cached_bot(tmp_path):
@@ -71,3 +72,10 @@ def test_the_bench_results_carry_the_ratios():
     assert figures["stock"] == {"messages": 100, "p50_ms": 101.0, "p95_ms": 190.0}
     assert (figures["p50_vs_stock"], figures["p95_vs_stock"]) == (0.5, 0.5)
     assert "stock" not in latency_figures([10.0, 12.0])
+
+
+def test_the_load_comparison_names_throughput_and_p95_as_ratios():
+    assert stock_comparison(rate=32.0, p95=257.0, stock_rate=33.1, stock_p95=300.0) == (
+        "the assistant at 8 conversations against the stock starter bot (2 processes, nginx): "
+        "32.0 msg/s (0.97x stock 33.1 msg/s), p95 257 ms (0.86x stock 300 ms)"
+    )
