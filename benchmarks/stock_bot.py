@@ -166,7 +166,9 @@ def load_cluster(
     time (6/2 or worse 29%), which would move the reference from run to run.
     Locks stay in each process's memory: a customer sends the next message
     only once the last is answered, so no two processes hold one
-    conversation at once.
+    conversation at once. Both processes create the store's table at start;
+    the one that loses that race logs a warning and tries again 5 s later,
+    as Rasa means it to.
     """
     (directory / "tmp").mkdir(parents=True, exist_ok=True)
     config = directory / "nginx.conf"
