@@ -178,7 +178,7 @@ def load_cluster(
     # One TensorFlow thread per pool, as the assistant's replicas run (scripts/cluster.py).
     env = {**SINGLE_THREADED, "STOCK_TRACKER_STORE_URL": tracker_store_url}
     services = [stock_service(bot, f"stock-rasa-{i + 1}", ports.rasa + i, endpoints, env) for i in range(replicas)]
-    services.append(nginx_service(config, directory, ports, name="stock-nginx"))
+    services.append(nginx_service(config, directory, ports, name="nginx-stock"))  # "nginx" in the CPU line
     return services
 
 
