@@ -20,8 +20,8 @@ help:
 	@echo "make test-dated - the fast part of the suite as of a day months away (ASSISTANT_TODAY)"
 	@echo "make migrate - upgrade the database (DATABASE_URL) in place to this release"
 	@echo "make test-postgres - the suite against PostgreSQL (TEST_PG_URL)"
-	@echo "make load   - customers at 1/8/32/64 at once through nginx, a replica killed, PostgreSQL restarted"
-	@echo "make bench  - latency, memory, start-up and training figures for this machine"
+	@echo "make load   - customers at 1/8/32/64 at once through nginx, a replica killed, PostgreSQL restarted; Rasa's starter bot at 8"
+	@echo "make bench  - latency, memory, start-up and training figures, and latency as ratios to Rasa's starter bot"
 	@echo "make bench-conversations - the multi-turn conversation set: turns right by kind, latency"
 	@echo "make bench-feedback - feedback API latency/throughput, scores over 1M answers"
 	@echo "make bench-offers - suggestion latency in process, and suggestions endpoint throughput"
@@ -105,13 +105,16 @@ test-postgres: setup browser nginx
 	$(PY) -m scripts.ensure_database $(TEST_PG_URL)
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Load and faults through nginx on a cluster of its own (PostgreSQL + Redis); a few minutes.
+# Load and faults through nginx on a cluster of its own (PostgreSQL + Redis), then Rasa's starter bot
+# at 8 conversations for the ratios; a few minutes. LOAD_ARGS="--no-stock" skips the starter bot.
 LOAD_ARGS ?=
 load: venv model nginx
 	$(PY) -m benchmarks.load $(LOAD_ARGS)
 
+# Rasa's stock starter bot is measured in the same run (benchmarks/stock_bot.py); BENCH_ARGS="--no-stock --no-training" for a quick run.
+BENCH_ARGS ?=
 bench: setup
-	$(PY) -m benchmarks.bench_assistant
+	$(PY) -m benchmarks.bench_assistant $(BENCH_ARGS)
 
 # The project's multi-turn conversation set, by kind of turn (benchmarks/conversations.yml).
 bench-conversations: setup

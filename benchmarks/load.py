@@ -1,6 +1,6 @@
 """`make load`: simulated customers chatting through nginx to a cluster of Rasa replicas.
 
-    python -m benchmarks.load [--levels 1,8,32,64] [--seconds 30] [--no-faults]
+    python -m benchmarks.load [--levels 1,8,32,64] [--seconds 30] [--no-faults] [--no-stock]
 
 Starts its own cluster (scripts/cluster.py: 2 Rasa replicas, 2 action servers,
 the sidecar, nginx) on loopback ports 8480 and up, over its own PostgreSQL
@@ -29,9 +29,17 @@ Faults (unless --no-faults), each under 8 concurrent conversations:
   cluster): messages fail with the assistant's clear apology for a few
   seconds, then recover; no turn answered normally is lost or doubled.
 
+Then, unless --no-stock, with the assistant's cluster stopped: Rasa's stock
+starter bot (benchmarks/stock_bot.py), the same Rasa in two processes behind
+the same nginx configuration, at 8 conversations for `--seconds` with the
+same kind of customers (its own words, no survey), its trackers checked the
+same way; the assistant's messages/s and p95 at 8 are printed as ratios to
+its figures, which move much less with the machine than the figures do.
+
 Prints one table row per level and per fault. Exits 1 if a correctness check
 fails or a target is missed: ≥ 50 messages/s with p95 ≤ 300 ms and no errors
-at 8 conversations, no errors and no lost or doubled messages at any level.
+at 8 conversations, no errors and no lost or doubled messages at any level
+(the starter bot's run included).
 """
 
 from __future__ import annotations
@@ -59,7 +67,7 @@ from assistant import clock
 from assistant.db import make_engine
 from assistant.identity import mint_survey_token
 from assistant.preflight import check_database, check_redis
-from benchmarks import machine
+from benchmarks import machine, stock_bot
 from scripts.cluster import Ports, build_cluster
 from scripts.ensure_database import ensure_database
 from scripts.model import ROOT, train_if_changed
@@ -70,6 +78,10 @@ PUBLIC = f"http://127.0.0.1:{PORTS.public}"
 SECRET = "load-test-survey-secret-0123456789abcdef"
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_load")
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/4")
+# The starter bot's conversations: a database of its own beside the assistant's, emptied first.
+_load_url = make_url(DATABASE_URL)
+STOCK_DATABASE_URL = _load_url.set(database=f"{_load_url.database}_stock").render_as_string(hide_password=False)
+STOCK_PUBLIC = f"http://127.0.0.1:{stock_bot.LOAD_PORTS.public}"
 CUSTOMERS = 500
 MAX_MESSAGES_PER_LEVEL = 4000
 APOLOGY = "something went wrong on our side"
@@ -108,6 +120,9 @@ class Run:
     name: str
     concurrency: int
     seconds: float = 0.0
+    public: str = PUBLIC  # the load balancer driven
+    scripts: List[List[str]] = field(default_factory=lambda: SCRIPTS)
+    survey: bool = True  # the assistant's post-chat survey after each conversation
     conversations: List[Conversation] = field(default_factory=list)
     feedback_seconds: List[float] = field(default_factory=list)
 
@@ -123,7 +138,7 @@ def percentile(values: List[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-async def send(client: httpx.AsyncClient, conversation: Conversation, message: str) -> Turn:
+async def send(client: httpx.AsyncClient, conversation: Conversation, message: str, public: str = PUBLIC) -> Turn:
     # The same id on the retry: a message the first attempt got recorded is answered, not handled again.
     message_id = f"m{len(conversation.turns) + 1}"
     metadata = {"customer_id": conversation.customer, "message_id": message_id}
@@ -132,7 +147,7 @@ async def send(client: httpx.AsyncClient, conversation: Conversation, message: s
     retried = False
     for attempt in (1, 2):
         try:
-            response = await client.post(f"{PUBLIC}/webhooks/rest/webhook", json=body)
+            response = await client.post(f"{public}/webhooks/rest/webhook", json=body)
         except httpx.TransportError:
             response = None
         if response is not None and response.status_code not in RETRYABLE:
@@ -183,12 +198,13 @@ async def customer(
             customer=f"C{rng.randint(1, CUSTOMERS):05d}",
         )
         run.conversations.append(conversation)
-        for message in rng.choice(SCRIPTS):
+        for message in rng.choice(run.scripts):
             if time.perf_counter() >= deadline or budget[0] <= 0:
                 return
             budget[0] -= 1
-            conversation.turns.append(await send(client, conversation, message))
-        await answer_survey(client, conversation, run, twice=number % 10 == 0)
+            conversation.turns.append(await send(client, conversation, message, run.public))
+        if run.survey:
+            await answer_survey(client, conversation, run, twice=number % 10 == 0)
 
 
 async def drive(run: Run, seconds: float, during=None) -> Run:
@@ -415,6 +431,7 @@ def main(argv=None) -> int:
     parser.add_argument("--levels", default="1,8,32,64", help="concurrent conversations per level")
     parser.add_argument("--seconds", type=float, default=30, help="length of each level")
     parser.add_argument("--no-faults", action="store_true", help="skip the replica kill and PostgreSQL restart")
+    parser.add_argument("--no-stock", action="store_true", help="skip Rasa's stock starter bot and the ratios to it")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",")]
 
@@ -432,10 +449,10 @@ def main(argv=None) -> int:
     start_all(services, timeout=240)
     engine = make_engine(DATABASE_URL)
     failures: List[str] = []
+    runs: List[Run] = []
     try:
         asyncio.run(drive(Run("warm-up", 4), 8))  # both replicas build their TensorFlow graphs
         print(f"\n{machine()}; {args.seconds:.0f} s per level\n{HEADER}", flush=True)
-        runs: List[Run] = []
         for level in levels:
             before = cpu_seconds(services)
             runs.append(asyncio.run(drive(Run(f"c{level}", level), args.seconds)))
@@ -465,14 +482,64 @@ def main(argv=None) -> int:
     finally:
         engine.dispose()
         stop_all(services)
+    ours = next((run for run in runs if run.concurrency == 8), None)
+    if not args.no_stock and ours is None:
+        print("the stock starter bot is measured at 8 conversations only: not with these levels")
+    elif not args.no_stock:
+        measure_stock(ours, args.seconds, failures)
     for failure in failures:
         print(f"FAILED: {failure}")
     return 1 if failures else 0
 
 
-def report(run: Run, engine, failures: List[str], fault: bool = False) -> None:
+def measure_stock(ours: Run, seconds: float, failures: List[str]) -> None:
+    """Rasa's starter bot in two processes behind nginx at 8 conversations, and the assistant's
+    figures at 8 as ratios to its (benchmarks/stock_bot.py says how it is put together)."""
+    started = time.monotonic()
+    ensure_database(STOCK_DATABASE_URL)
+    engine = make_engine(STOCK_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    services: List = []
+    try:
+        bot = stock_bot.ensure_trained()
+        services = stock_bot.load_cluster(bot, STOCK_DATABASE_URL, ROOT / "var" / "load" / "stock")
+        print(f"\nstarting Rasa's stock starter bot: 2 processes and nginx on {STOCK_PUBLIC} ...", flush=True)
+        start_all(services, timeout=240)
+        stock = Run("stock-c8", 8, public=STOCK_PUBLIC, scripts=stock_bot.SCRIPTS, survey=False)
+        asyncio.run(drive(Run("stock-warm-up", 4, public=STOCK_PUBLIC, scripts=stock_bot.SCRIPTS, survey=False), 8))
+        print(HEADER, flush=True)
+        before = cpu_seconds(services)
+        asyncio.run(drive(stock, seconds))
+        report(stock, engine, failures, feedback=False)
+        print(cpu_line(before, cpu_seconds(services), len(stock.turns)), flush=True)
+    except (RuntimeError, TimeoutError) as error:
+        failures.append(f"stock starter bot: {error}")
+        return
+    finally:
+        engine.dispose()
+        stop_all(services)
+    print(stock_comparison(*rate_and_p95(ours), *rate_and_p95(stock)), flush=True)
+    print(f"  the stock starter bot added {time.monotonic() - started:.0f} s to this run", flush=True)
+
+
+def rate_and_p95(run: Run) -> Tuple[float, float]:
+    """Messages a second and the p95 of the answered ones in ms, as the table shows them."""
+    return len(run.turns) / run.seconds, percentile([t.seconds * 1000 for t in run.turns if t.status == "ok"], 95)
+
+
+def stock_comparison(rate: float, p95: float, stock_rate: float, stock_p95: float) -> str:
+    """The assistant's messages/s and p95 at 8 conversations, each with its ratio to the starter bot's."""
+    return (
+        "the assistant at 8 conversations against the stock starter bot (2 processes, nginx): "
+        f"{stock_bot.beside(rate, stock_rate, 'msg/s')}, p95 {stock_bot.beside(p95, stock_p95, 'ms', digits=0)}"
+    )
+
+
+def report(run: Run, engine, failures: List[str], fault: bool = False, feedback: bool = True) -> None:
     checks = check_trackers(run, tracker_messages(engine, f"load-{run.name}-"))
-    wrong, extra = check_feedback(engine, run)
+    wrong, extra = check_feedback(engine, run) if feedback else (0, 0)
     print(row(run, checks, wrong + extra), flush=True)
     name = run.name
     if any(checks):

@@ -209,14 +209,17 @@ def build_cluster(
         for i in range(rasa_replicas)
     ]
     services.append(sidecar_service("sidecar", ports.sidecar, env, host=LOOPBACK))
-    services.append(
-        Service(
-            "nginx",
-            [nginx_binary(), "-p", str(directory), "-c", str(config), "-g", "daemon off;"],
-            f"http://127.0.0.1:{ports.public}/lb-health",
-        )
-    )
+    services.append(nginx_service(config, directory, ports))
     return services
+
+
+def nginx_service(config: Path, directory: Path, ports: Ports, name: str = "nginx") -> Service:
+    """nginx in the foreground on `config`, ready when its public port answers."""
+    return Service(
+        name,
+        [nginx_binary(), "-p", str(directory), "-c", str(config), "-g", "daemon off;"],
+        f"http://127.0.0.1:{ports.public}/lb-health",
+    )
 
 
 def prepare(customers: int = 500) -> None:

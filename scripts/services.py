@@ -58,6 +58,7 @@ class Service:
     process: Optional[subprocess.Popen] = None
     started_at: float = 0.0
     ready_after: Optional[float] = None
+    cwd: Path = ROOT  # where it runs: the project, or another Rasa project (benchmarks/stock_bot.py)
 
     @property
     def log_path(self) -> Path:
@@ -69,7 +70,7 @@ class Service:
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             self.command,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=process_env(self.kind, self.env),
             stdout=log,
             stderr=subprocess.STDOUT,
