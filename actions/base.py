@@ -28,6 +28,7 @@ from assistant.models import Customer
 from assistant.offers.chat import asks_about_offer
 from assistant.offers.log import ignore_pending_offers
 from assistant.requests import other_requests
+from assistant.tickets import asks_about_a_ticket
 from assistant.typed_answers import read_choice
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                     return (
                         events + [SlotSet("form_stopped", None)] + [SlotSet(s, None) for s in FORM_SUBMITS[self.name()]]
                     )
+                if self.name() not in NOT_REDIRECTED and asks_about_a_ticket(_latest_text(tracker)):
+                    # "any update on my ticket?" read as an order or a complaint: the ticket's state answers it
+                    return events + [FollowupAction("action_ticket_status")]
                 if self.name() not in CHANGE_ACTIONS and asked_again(tracker, self.name()):
                     from actions.support import repair
 
@@ -158,6 +162,14 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
         customer: Optional[Customer],
     ) -> List[Dict[Text, Any]]:
         """Answer for `customer` (None only when `requires_identity` is False)."""
+
+
+# Actions a question about a ticket already opened is not sent on from.
+NOT_REDIRECTED = (*CHANGE_ACTIONS, "action_ticket_status")
+
+
+def _latest_text(tracker: Tracker) -> Text:
+    return (tracker.latest_message or {}).get("text") or ""
 
 
 # The actions that run when a form ends, and the slots each form fills.

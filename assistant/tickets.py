@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Dict, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant import clock
+from assistant.dates import on_date, say_date
 from assistant.models import Ticket
 from assistant.reference_numbers import unused_reference
 
@@ -94,3 +97,80 @@ def add_report(
     ticket.updated_at = now
     session.flush()
     return ticket
+
+
+# "any update on my ticket?", "what's happening with my complaint", "is TKT-100001 sorted yet":
+# a question about a ticket already opened, not a request to open one.
+_TICKET = re.compile(r"\b(?:tickets?|cases?|complaints?|fault reports?|tkt-?\d{6})\b")
+_STATUS_CUE = re.compile(
+    r"\b(?:updates?|status|news|progress|happening|going on|heard|any word|still open|resolved|fixed|sorted|"
+    r"closed|where (?:are|is)|latest|looked at|dealt with|anyone|someone|outcome)\b"
+)
+_NEW_ONE = re.compile(
+    r"\b(?:open|raise|log|make|file|create|start|submit|put in)\s+(?:a|an|another|new|one)\b|\bcomplain about\b"
+)
+TICKET_NUMBER = re.compile(r"\btkt-?(\d{6})\b")
+
+
+def asks_about_a_ticket(text: str) -> bool:
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    return bool(_TICKET.search(said) and _STATUS_CUE.search(said) and not _NEW_ONE.search(said))
+
+
+def named_ticket(text: str) -> Optional[str]:
+    found = TICKET_NUMBER.search((text or "").lower())
+    return f"TKT-{found.group(1)}" if found else None
+
+
+@dataclass(frozen=True)
+class TicketAnswer:
+    """Which reply answers a question about the customer's tickets, and its facts."""
+
+    response: str
+    values: Dict[str, str]
+    ticket: Optional[Ticket] = None
+
+
+STATUS_WORDS = {
+    "open": "still open with our team",
+    "pending": "waiting on a reply from you or a partner",
+    "resolved": "resolved",
+    "closed": "closed",
+}
+
+
+def _described(ticket: Ticket, today) -> Dict[str, str]:
+    return {
+        "ticket_number": ticket.number,
+        "subject": ticket.subject or ticket.category,
+        "ticket_status": STATUS_WORDS.get(ticket.status, ticket.status),
+        "opened_on": on_date(ticket.created_at, today),
+        "updated_on": on_date(ticket.updated_at or ticket.created_at, today),
+    }
+
+
+def ticket_answer(session: Session, customer_id: str, text: str, today=None) -> TicketAnswer:
+    """The customer's open tickets (or the one they named), else their latest, else none."""
+    today = today or clock.today()
+    mine = list(
+        session.execute(
+            select(Ticket).where(Ticket.customer_id == customer_id).order_by(Ticket.created_at.desc())
+        ).scalars()
+    )
+    number = named_ticket(text)
+    if number:
+        named = next((t for t in mine if t.number == number), None)
+        if named is None:
+            return TicketAnswer("utter_ticket_not_found", {"ticket_number": number})
+        return TicketAnswer("utter_ticket_status", _described(named, today), named)
+    still_open = [t for t in mine if t.status in OPEN_STATUSES]
+    if len(still_open) == 1:
+        return TicketAnswer("utter_ticket_status", _described(still_open[0], today), still_open[0])
+    if still_open:
+        listed = "; ".join(
+            f"{t.number}, {t.subject or t.category}, opened {say_date(t.created_at, today)}" for t in still_open
+        )
+        return TicketAnswer("utter_tickets_open", {"count": str(len(still_open)), "tickets": listed})
+    if mine:
+        return TicketAnswer("utter_ticket_none_open", _described(mine[0], today), mine[0])
+    return TicketAnswer("utter_no_tickets", {})

@@ -228,3 +228,23 @@ def test_handoff_queue(session):
     assert queue_position(session, second) == queue_position(session, first) + 1
     assert is_with_rep(session, "conv-a") and not is_with_rep(session, "conv-c")
     session.rollback()
+
+
+def test_a_ticket_question_is_answered_from_the_customers_own_tickets(session):
+    from assistant.tickets import open_ticket, ticket_answer
+
+    one = ticket_answer(session, "C00003", "any update on my ticket?", TODAY)
+    assert one.response == "utter_ticket_status" and one.values["ticket_number"] == "TKT-100001"
+    assert one.values["ticket_status"] == "still open with our team" and "dropping" in one.values["subject"]
+    second = open_ticket(session, "C00003", "complaint", "Engineer late")
+    both = ticket_answer(session, "C00003", "any news on my tickets", TODAY)
+    assert both.response == "utter_tickets_open" and both.values["count"] == "2"
+    assert both.values["tickets"].startswith(second.number)  # newest first
+    named = ticket_answer(session, "C00003", "is tkt-100001 fixed", TODAY)
+    assert named.ticket.number == "TKT-100001"
+    # Another customer's ticket is not found, not shown.
+    assert ticket_answer(session, "C00001", "is TKT-100001 fixed", TODAY).response == "utter_ticket_not_found"
+    closed = ticket_answer(session, "C00004", "what's happening with my complaint", TODAY)
+    assert closed.response == "utter_ticket_none_open" and closed.values["ticket_status"] == "closed"
+    assert ticket_answer(session, "C00001", "any update on my ticket", TODAY).response == "utter_no_tickets"
+    session.rollback()

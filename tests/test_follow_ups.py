@@ -77,3 +77,22 @@ OPTIONS = [
 )
 def test_a_plan_typed_in_words(text, code):
     assert read_plan_choice(text, OPTIONS) == code
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("any update on my ticket?", True),
+        ("what's happening with my complaint", True),
+        ("is TKT-100001 sorted yet", True),
+        ("has anyone looked at my fault report", True),
+        ("I want to open a ticket about my router", False),
+        ("I'd like to make a complaint, nobody has fixed my wifi", False),
+        ("where is my order", False),
+        ("my ticket", False),
+    ],
+)
+def test_a_question_about_a_ticket_already_opened(text, asks):
+    from assistant.tickets import asks_about_a_ticket
+
+    assert asks_about_a_ticket(text) is asks
