@@ -25,7 +25,9 @@ from assistant.plans import (
     change_plan,
     exit_costs,
     main_plan,
+    named_tier,
     plan_options,
+    plans_named,
     read_plan_choice,
     retention_offer,
 )
@@ -110,6 +112,12 @@ class ActionAskPlan(CustomerAction):
             options = [p for p in options if (p.speed_mbps or 0) > current.plan.speed_mbps] or options
         elif re.search(r"\b(?:cheaper|downgrade|less expensive|lower price|save money)\b", text):
             options = [p for p in options if p.monthly_price_cents < current.monthly_price_cents] or options
+        tier = named_tier(tracker.latest_message)
+        if tier:
+            # "the gold account": the plans named so, or plainly none, and ours to choose from
+            options, found = plans_named(options, tier)
+            if not found:
+                dispatcher.utter_message(response="utter_no_such_tier", tier=tier)
         buttons = [
             {
                 "title": f"{plan.name} – {format_money(plan.monthly_price_cents)}/month",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -276,3 +276,18 @@ def read_plan_choice(text: str, options: List[Plan]) -> Optional[str]:
     if len(numbers) == 1 and said.strip(" .!") == numbers[0] and 1 <= int(numbers[0]) <= len(options):
         return options[int(numbers[0]) - 1].code
     return None
+
+
+def named_tier(message: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The account tier a message names ("gold", "premium", "pro"), from its `account_tier` entity."""
+    for entity in (message or {}).get("entities") or []:
+        if entity.get("entity") == "account_tier" and entity.get("value"):
+            return str(entity["value"]).strip().lower() or None
+    return None
+
+
+def plans_named(options: List[Plan], tier: str) -> Tuple[List[Plan], bool]:
+    """The options whose name has the tier's word (TV Premium for "premium"); all of them, and
+    False, when none has: the catalog has no such plan."""
+    named = [plan for plan in options if tier in plan.name.lower().split()]
+    return (named, True) if named else (options, False)

@@ -96,3 +96,13 @@ def test_a_question_about_a_ticket_already_opened(text, asks):
     from assistant.tickets import asks_about_a_ticket
 
     assert asks_about_a_ticket(text) is asks
+
+
+def test_an_account_tier_names_plans_of_that_name_or_none():
+    from assistant.plans import named_tier, plans_named
+
+    options = [Plan(code="tv_essentials", name="TV Essentials"), Plan(code="tv_premium", name="TV Premium")]
+    message = {"entities": [{"entity": "account_tier", "value": "Premium"}]}
+    assert named_tier(message) == "premium" and named_tier({"entities": []}) is None
+    assert [p.code for p in plans_named(options, "premium")[0]] == ["tv_premium"]
+    assert plans_named(options, "gold") == (options, False)
