@@ -276,6 +276,11 @@ class Policies:
     contact_email: str
     bill_day: int
     price_rise: str
+    delivery_claim_within: str
+    complaint_contact_within: str
+    account_closure_within: str
+    retention_contact_within: str
+    technical_response_hours: int
     extra: Dict[str, Any] = field(default_factory=dict)
 
     def opening_hours_status(self, now: datetime) -> Tuple[bool, datetime]:
@@ -345,6 +350,11 @@ def parse_policies(path: Path) -> Policies:
         "contact_email": str,
         "bill_day": int,
         "price_rise": str,
+        "delivery_claim_within": str,
+        "complaint_contact_within": str,
+        "account_closure_within": str,
+        "retention_contact_within": str,
+        "technical_response_hours": int,
     }
     check.fields(raw, required, {}, "policies")
     hours: Dict[str, Optional[Tuple[time, time]]] = {}
