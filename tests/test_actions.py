@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any, Dict, List, Optional
 
 import yaml
@@ -58,6 +59,14 @@ def run(action_name: str, tracker: Tracker):
 
 def templates(messages) -> List[str]:
     return [m.get("response") for m in messages]
+
+
+def said_buttons(message) -> List[dict]:
+    """The buttons the customer gets: the response's own, filled as Rasa fills them, then the action's."""
+    from rasa.core.nlg.interpolator import interpolate
+
+    own = copy.deepcopy(DOMAIN["responses"][message["response"]][0].get("buttons") or [])
+    return interpolate(own, message) + (message.get("buttons") or [])
 
 
 def test_every_custom_action_in_the_domain_is_implemented():
@@ -201,7 +210,8 @@ def test_two_close_readings_are_asked_about_with_a_button_each():
     ]
     messages, _ = fallback_with("my parcel thing", ranking=ranking)
     assert templates(messages) == ["utter_clarify"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/track_order", "/delivery_problem", "/out_of_scope"]
+    assert [b["payload"] for b in said_buttons(messages[0])] == ["/track_order", "/delivery_problem", "/out_of_scope"]
+    assert [b["title"] for b in said_buttons(messages[0])][0] == "Where your order is"
     assert messages[0]["first"] == "where your order is"
     one_clear = [{"name": "track_order", "confidence": 0.5}, {"name": "explain_bill", "confidence": 0.05}]
     assert templates(fallback_with("blah", ranking=one_clear)[0]) == ["utter_rephrase"]
@@ -234,7 +244,9 @@ def test_repair_offers_the_next_best_reading_of_the_question_before():
     asyncio.run(ActionRepair().run(dispatcher, tracker, DOMAIN))
     assert templates(dispatcher.messages) == ["utter_repair_next_reading"]
     assert dispatcher.messages[0]["reading"] == "a payment problem"
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/payment_problem", "/human_handoff"]
+    buttons = said_buttons(dispatcher.messages[0])
+    assert [b["payload"] for b in buttons] == ["/payment_problem", "/human_handoff"]
+    assert buttons[0]["title"] == "Yes, a payment problem"
 
 
 def test_every_job_a_customer_starts_has_a_label():

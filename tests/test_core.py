@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from assistant import clock
-from assistant.billing import compare_bills, explain_latest_bill, payment_situation
+from assistant.billing import (
+    PaymentSituation,
+    bill_explained,
+    compare_bills,
+    explain_latest_bill,
+    payment_reply,
+    payment_situation,
+)
 from assistant.customers import mask_email, verify_identity
 from assistant.history import customer_history, history_as_dict
 from assistant.models import Bill, BillLine, Order, Payment, Subscription
@@ -120,6 +127,53 @@ def test_bill_comparison_reports_removed_lines():
     after.lines = [BillLine(code="plan:x", description="Plan", amount_cents=1000)]
     comparison = compare_bills(after, before)
     assert [(c.code, c.kind, c.delta_cents) for c in comparison.changes] == [("addon:y", "removed", -500)]
+
+
+def test_the_bill_explanation_names_each_change_and_when_it_is_due():
+    before = Bill(number="A", total_cents=1500)
+    before.lines = [
+        BillLine(code="plan:x", description="Plan", amount_cents=1000),
+        BillLine(code="addon:y", description="Add-on", amount_cents=500),
+    ]
+    after = Bill(
+        number="B",
+        total_cents=1200,
+        status="overdue",
+        due_on=TODAY - timedelta(days=1),
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
+    )
+    after.lines = [BillLine(code="plan:x", description="Plan", amount_cents=1200)]
+    reply = bill_explained(compare_bills(after, before))
+    assert reply.name == "utter_bill_explained"
+    assert reply.values["delta_text"] == "£3.00 less than"
+    assert (
+        reply.values["changes_text"]
+        == "Add-on: £5.00 last time, not on this bill; Plan: up £2.00 (from £10.00 to £12.00)"
+    )
+    assert reply.values["due_text"] == "It was due yesterday."
+    assert reply.text() == (
+        "Your latest bill (B, 01 Nov to 30 Nov 2026) is £12.00, £3.00 less than your previous bill of £15.00. "
+        "What changed: Add-on: £5.00 last time, not on this bill; Plan: up £2.00 (from £10.00 to £12.00). "
+        "It was due yesterday."
+    )
+    assert bill_explained(compare_bills(after, None)).name == "utter_bill_first"
+
+
+def test_a_failed_payment_is_explained_with_the_advice_for_its_reason():
+    at = clock.now() - timedelta(days=2)
+    card = Payment(amount_cents=2000, attempted_at=at, failure_reason="Card expired", bill_number="INV-1")
+    reply = payment_reply(PaymentSituation(failed=card, overdue_bills=[], due_bills=[]))
+    assert reply.name == "utter_payment_failed" and reply.values["bill_number"] == "INV-1"
+    assert reply.values["advice"] == "Please update your card details in your account first."
+    # no bill and no reason recorded: not "for bill your account", and the reason said plainly
+    unknown = Payment(amount_cents=2000, attempted_at=at, failure_reason=None, bill_number=None)
+    reply = payment_reply(PaymentSituation(failed=unknown, overdue_bills=[], due_bills=[]))
+    assert reply.name == "utter_payment_failed_no_bill" and "bill_number" not in reply.values
+    assert reply.values["failure_reason"] == "the payment was declined" and reply.values["advice"] == ""
+    assert (
+        payment_reply(PaymentSituation(failed=None, overdue_bills=[], due_bills=[])).name == "utter_payment_no_problem"
+    )
 
 
 def test_failed_payment_is_found_and_a_settled_one_is_not(session):
