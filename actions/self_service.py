@@ -51,7 +51,7 @@ class ActionCancelOrder(CustomerAction):
         policies = load_policies()
         reason = why_not_cancellable(order, policies.return_window_days)
         if reason:
-            dispatcher.utter_message(text=reason)
+            dispatcher.utter_message(response=reason.name, **reason.values)
             return events
         facts = {
             "order_number": order.number,

@@ -86,8 +86,8 @@ def test_order_status_uses_the_customer_from_metadata(database_url):
         "action_check_order_status",
         make_tracker("where is my order", "track_order", metadata={"customer_id": "C00001"}),
     )
-    assert templates(messages) == ["utter_order_status"]
-    assert "ORD-100001" in messages[0]["status_sentence"]
+    assert templates(messages) == ["utter_order_status_out_for_delivery_tracked"]
+    assert messages[0]["order_number"] == "ORD-100001" and messages[0]["carrier"]
     assert {"event": "slot", "timestamp": None, "name": "customer_id", "value": "C00001"} in events
 
 

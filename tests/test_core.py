@@ -19,7 +19,13 @@ from assistant.billing import (
 from assistant.customers import mask_email, verify_identity
 from assistant.history import customer_history, history_as_dict
 from assistant.models import Bill, BillLine, Order, Payment, Subscription
-from assistant.orders import classify_delivery_issue, describe_status, find_order, normalise_order_number
+from assistant.orders import (
+    classify_delivery_issue,
+    describe_status,
+    find_order,
+    items_summary,
+    normalise_order_number,
+)
 from assistant.plans import cancel_main_plan, change_plan, retention_offer
 from assistant.refunds import request_refund
 from assistant.tickets import open_ticket
@@ -98,8 +104,46 @@ def test_latest_order_when_no_number_is_given(session):
 def test_every_order_status_is_described_from_the_record(session, status, words):
     order = session.execute(select(Order).where(Order.status == status).limit(1)).scalars().first()
     assert order is not None, f"demo data has an order with status {status}"
-    sentence = describe_status(order, TODAY)
-    assert order.number in sentence and words in sentence
+    reply = describe_status(order, TODAY)
+    tracked = order.carrier and order.tracking_number and status in ("shipped", "out_for_delivery", "delayed")
+    assert reply.name == f"utter_order_status_{status}" + ("_tracked" if tracked else "")
+    assert reply.values["order_number"] == order.number and reply.values["items"] == items_summary(order)
+    assert order.number in reply.text() and words in reply.text()
+
+
+def test_a_status_the_assistant_does_not_know_is_named_as_it_is():
+    reply = describe_status(Order(number="ORD-123456", status="held_at_customs", items=[]), TODAY)
+    assert reply.name == "utter_order_status_other" and reply.values["status"] == "held_at_customs"
+    assert reply.text() == "Order ORD-123456 (your items) has the status 'held_at_customs'."
+
+
+def test_the_tracking_number_is_given_only_when_the_record_has_one():
+    order = Order(number="ORD-123456", status="shipped", estimated_delivery=TODAY + timedelta(days=2), items=[])
+    assert describe_status(order, TODAY).name == "utter_order_status_shipped"
+    order.carrier, order.tracking_number = "DPD", "TRK123"
+    reply = describe_status(order, TODAY)
+    assert reply.name == "utter_order_status_shipped_tracked"
+    assert (reply.values["carrier"], reply.values["tracking_number"]) == ("DPD", "TRK123")
+    assert "with DPD (tracking TRK123)" in reply.text()
+
+
+def test_the_next_step_of_a_delivery_problem_keeps_the_policies_promises(session):
+    from assistant.business import load_policies
+    from assistant.dates import by_date
+    from assistant.orders import report_delivery_issue
+
+    policies = load_policies()
+    delayed = find_order(session, "C00002", "ORD-100003")
+    late = report_delivery_issue(session, "C00002", delayed, "still waiting", policies, today=TODAY)
+    assert late.issue == "late" and late.next_step.name == "utter_next_step_late"
+    deadline = by_date(TODAY + timedelta(days=policies.late_delivery_grace_days), TODAY)
+    assert late.next_step.values == {"carrier": delayed.carrier or "the carrier", "by_day": deadline}
+    delivered = find_order(session, "C00003", "ORD-100004")
+    missing = report_delivery_issue(session, "C00003", delivered, "it never arrived", policies, today=TODAY)
+    assert missing.next_step.name == "utter_next_step_missing"
+    assert missing.next_step.values == {"within": policies.delivery_claim_within}
+    assert missing.next_step.text().endswith(f"within {policies.delivery_claim_within}.")
+    session.rollback()
 
 
 def test_delivery_issue_uses_the_customers_words_then_the_record(session):

@@ -94,9 +94,17 @@ def test_another_customers_order_cannot_be_cancelled(chat):
 def test_why_not_cancellable_by_status():
     order = Order(number="ORD-1", status="processing")
     assert why_not_cancellable(order, 30) is None
-    for status, words in [("shipped", "refuse"), ("cancelled", "already cancelled"), ("delivered", "return it")]:
+    for status, response, words in [
+        ("shipped", "utter_order_left_warehouse", "refuse"),
+        ("cancelled", "utter_order_already_cancelled", "already cancelled"),
+        ("delivered", "utter_order_delivered_not_cancellable", "return it"),
+        ("returned", "utter_order_not_cancellable", "was returned to us"),
+    ]:
         order.status, order.delivered_on = status, date(2026, 1, 5)
-        assert words in why_not_cancellable(order, 30)
+        reply = why_not_cancellable(order, 30)
+        assert reply.name == response and reply.values["order_number"] == "ORD-1"
+        assert words in reply.text()
+    assert why_not_cancellable(Order(number="ORD-1", status="shipped"), 14).values["window_days"] == 14
 
 
 # --- address -----------------------------------------------------------------------
