@@ -18,7 +18,8 @@ from assistant.billing import (
 )
 from assistant.customers import mask_email, verify_identity
 from assistant.history import customer_history, history_as_dict
-from assistant.models import Bill, BillLine, Order, Payment, Subscription
+from assistant.models import Bill, BillLine, Order, Payment, Plan, Subscription
+from assistant.money import format_money
 from assistant.orders import (
     classify_delivery_issue,
     describe_status,
@@ -26,7 +27,7 @@ from assistant.orders import (
     items_summary,
     normalise_order_number,
 )
-from assistant.plans import cancel_main_plan, change_plan, retention_offer
+from assistant.plans import cancel_main_plan, change_plan, main_plan, retention_offer
 from assistant.refunds import request_refund
 from assistant.tickets import open_ticket
 
@@ -259,6 +260,10 @@ def test_plan_change_is_scheduled_from_the_next_bill(session):
     assert change.old.plan_code == "essential_36" and change.new.status == "pending"
     assert change.effective > TODAY and change.effective.day == 1
     assert change.monthly_delta_cents == 2900 - 2400
+    done = change.done()
+    assert done.name == "utter_plan_changed_up"
+    assert done.values["delta"] == "£5.00" and done.values["new_price"] == "£29.00"
+    assert done.values["effective"] == f"{change.effective:%d %B %Y}"
     assert change_plan(session, "C00005", "essential_36") is None  # already has it
     session.rollback()
 
@@ -276,6 +281,20 @@ def test_plan_change_is_scheduled_from_the_next_bill(session):
 def test_retention_offer_fits_the_reason(session, reason, kind):
     offer = retention_offer(session, "C00001", reason)
     assert (offer.kind if offer else None) == kind
+    if offer is not None:
+        assert offer.alternative.name == f"utter_part_alternative_{kind}"
+
+
+def test_the_cheaper_plan_offered_names_its_price_and_the_saving(session):
+    offer = retention_offer(session, "C00001", "price")
+    current = main_plan(session, "C00001")
+    cheaper = session.get(Plan, offer.plan_code)
+    assert offer.alternative.values == {
+        "plan_name": cheaper.name,
+        "price": format_money(cheaper.monthly_price_cents),
+        "saving": format_money(current.monthly_price_cents - cheaper.monthly_price_cents),
+    }
+    assert offer.alternative.text().endswith("less than you pay now")
 
 
 def test_no_cheaper_plan_is_offered_to_someone_on_the_cheapest(session):

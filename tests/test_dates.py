@@ -103,6 +103,6 @@ def test_exit_cost_with_a_near_date(offset):
         ExitCost(ending, day, today + timedelta(days=30), 0, 0, 30),
         ExitCost(active, day, today + timedelta(days=30), 0, 0, 30),
     ):
-        sentence = cost.sentence()
+        sentence = cost.reply().text()
         assert reads_well(sentence) and say_date(day) in sentence, sentence
     assert ("term ends tomorrow" in sentence) == (offset == 1), sentence  # not "ended" before it has
