@@ -103,7 +103,7 @@ class ActionAnswerChange(CustomerAction):
             with session.begin_nested():
                 done = make_change(session, customer, change, load_policies(), tracker.sender_id)
         except ChangeNoLongerPossible as stopped:
-            dispatcher.utter_message(response="utter_change_impossible", reason=stopped.reason)
+            dispatcher.utter_message(response="utter_change_impossible", reason=stopped.reason.text())
             return [SlotSet(PENDING_SLOT, None)]
         dispatcher.utter_message(response=f"utter_done_{done.kind}", **done.facts)
         events = [SlotSet(PENDING_SLOT, None), SlotSet(DONE_SLOT, done.to_slot())]

@@ -15,6 +15,7 @@ from assistant.focus import OrderCandidate, resolve_order
 from assistant.followups import follow_up_intent
 from assistant.orders import (
     NO_DELIVERY_TO_REPORT,
+    carrier_name,
     classify_delivery_issue,
     describe_status,
     find_order,
@@ -24,6 +25,7 @@ from assistant.orders import (
     normalise_order_number,
     recent_orders,
 )
+from assistant.replies import Reply
 from assistant.tickets import find_open_ticket
 
 # Intents whose question can be asked again for the order the customer picks.
@@ -103,12 +105,12 @@ def focus_on(order, tracker=None) -> list:
     return [SlotSet("focus_order", order.number)]
 
 
-# What the team will do about each kind of delivery problem, said before asking.
+# Each kind of delivery problem as the question names it ("I can report a damaged delivery ...").
 PROBLEM_WORDS = {
-    "late": "a late delivery",
-    "missing": "a missing delivery",
-    "damaged": "a damaged delivery",
-    "wrong_item": "a wrong item",
+    "late": "utter_part_problem_late",
+    "missing": "utter_part_problem_missing",
+    "damaged": "utter_part_problem_damaged",
+    "wrong_item": "utter_part_problem_wrong_item",
 }
 
 
@@ -131,7 +133,8 @@ class ActionCheckOrderStatus(CustomerAction):
         if is_late(order):
             # A late order is a problem to act on, not only to describe: offer to chase it.
             return events + propose_delivery_report(dispatcher, tracker, session, customer, order, "late")
-        dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
+        status = describe_status(order)
+        dispatcher.utter_message(response=status.name, **status.values)
         if order.status in ANSWERED_STATUSES:  # a late or lost order is a problem, not a moment to sell
             events += offer_after_answer(tracker, session, customer)
         return events
@@ -140,10 +143,10 @@ class ActionCheckOrderStatus(CustomerAction):
 def propose_delivery_report(dispatcher, tracker, session, customer, order, issue: str):
     """Ask before opening (or adding to) the ticket about this order's delivery."""
     facts = {
-        "status_sentence": describe_status(order),
+        "status_sentence": describe_status(order).text(),
         "order_number": order.number,
-        "problem": PROBLEM_WORDS[issue],
-        "carrier": order.carrier or "the carrier",
+        "problem": Reply(PROBLEM_WORDS[issue]).text(),
+        "carrier": carrier_name(order),
     }
     params = {"order_number": order.number, "details": f"Customer said: {request_text(tracker)[:1000]}"}
     existing = find_open_ticket(session, customer.id, "delivery", order.number)
@@ -166,7 +169,8 @@ class ActionReportDeliveryProblem(CustomerAction):
             return events
         if order.status in NO_DELIVERY_TO_REPORT:
             # Nothing is on its way for a returned or cancelled order: say where it stands instead.
-            dispatcher.utter_message(response="utter_order_status", status_sentence=describe_status(order))
+            status = describe_status(order)
+            dispatcher.utter_message(response=status.name, **status.values)
             return events
         issue = classify_delivery_issue(request_text(tracker), order, clock.today())
         return events + propose_delivery_report(dispatcher, tracker, session, customer, order, issue)

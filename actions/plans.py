@@ -28,9 +28,11 @@ from assistant.plans import (
     named_tier,
     plan_options,
     plans_named,
+    price_difference,
     read_plan_choice,
     retention_offer,
 )
+from assistant.replies import Reply
 
 PLAN_FORM_SLOTS = ["plan", "confirm_plan_change"]
 CANCEL_IT = re.compile(
@@ -103,7 +105,7 @@ class ActionAskPlan(CustomerAction):
     def answer(self, dispatcher, tracker, domain, session, customer):
         current = main_plan(session, customer.id)
         if current is None:
-            dispatcher.utter_message(response="utter_plan_change_impossible", reason="I can't see an active plan")
+            dispatcher.utter_message(response="utter_plan_change_no_plan")
             return []
         options = plan_options(session, current.plan)
         text = str((tracker.latest_message or {}).get("text") or "").lower()
@@ -120,7 +122,9 @@ class ActionAskPlan(CustomerAction):
                 dispatcher.utter_message(response="utter_no_such_tier", tier=tier)
         buttons = [
             {
-                "title": f"{plan.name} – {format_money(plan.monthly_price_cents)}/month",
+                "title": Reply(
+                    "utter_part_plan_button", {"plan_name": plan.name, "price": format_money(plan.monthly_price_cents)}
+                ).text(),
                 "payload": f'/change_plan{{"plan": "{plan.code}"}}',
             }
             for plan in options
@@ -141,17 +145,11 @@ class ActionAskConfirmPlanChange(CustomerAction):
     def answer(self, dispatcher, tracker, domain, session, customer):
         target = session.get(Plan, tracker.get_slot("plan"))
         current = main_plan(session, customer.id)
-        delta = target.monthly_price_cents - current.monthly_price_cents
-        change = (
-            f"{format_money(abs(delta))} {'more' if delta > 0 else 'less'} a month than now"
-            if delta
-            else "the same price as now"
-        )
         dispatcher.utter_message(
             response="utter_plan_change_question",
             plan_name=target.name,
             price=format_money(target.monthly_price_cents),
-            difference=change,
+            difference=price_difference(current.monthly_price_cents, target.monthly_price_cents).text(),
         )
         return []
 
@@ -169,20 +167,10 @@ class ActionChangePlan(CustomerAction):
             return reset
         result = change_plan(session, customer.id, tracker.get_slot("plan"))
         if result is None:
-            dispatcher.utter_message(
-                response="utter_plan_change_impossible", reason="you already have that plan, or no plan of that kind"
-            )
+            dispatcher.utter_message(response="utter_plan_change_same_plan")
             return reset
-        delta = result.monthly_delta_cents
-        dispatcher.utter_message(
-            response="utter_plan_changed",
-            old_plan=result.old.plan.name,
-            new_plan=session.get(Plan, result.new.plan_code).name,
-            effective=f"{result.effective:%d %B %Y}",
-            direction="up" if delta > 0 else "down",
-            delta=format_money(abs(delta)),
-            new_price=format_money(result.new.monthly_price_cents),
-        )
+        done = result.done()
+        dispatcher.utter_message(response=done.name, **done.values)
         return reset + offer_after_answer(tracker, session, customer)
 
 
@@ -249,7 +237,7 @@ class ActionAskKeepWithOffer(CustomerAction):
 
     def answer(self, dispatcher, tracker, domain, session, customer):
         offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason"))
-        dispatcher.utter_message(response="utter_cancel_alternative", offer=offer.text)
+        dispatcher.utter_message(response="utter_cancel_alternative", offer=offer.alternative.text())
         return []
 
 
@@ -267,9 +255,10 @@ class ActionCancelSubscription(CustomerAction):
         if tracker.get_slot("keep_with_offer"):
             offer = retention_offer(session, customer.id, reason)
             if offer is not None:
-                dispatcher.utter_message(
-                    text=accept_retention_offer(session, customer.id, offer, conversation_id=tracker.sender_id)
+                done = accept_retention_offer(
+                    session, customer.id, offer, load_policies(), conversation_id=tracker.sender_id
                 )
+                dispatcher.utter_message(response=done.name, **done.values)
                 return reset
         subscription = main_plan(session, customer.id)
         if subscription is None:

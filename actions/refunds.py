@@ -42,7 +42,7 @@ class ActionRequestRefund(CustomerAction):
             dispatcher.utter_message(
                 response="utter_refund_existing",
                 order_number=order.number,
-                refund_sentence=describe_refund(outcome.refund),
+                refund_sentence=describe_refund(outcome.refund).text(),
             )
         elif outcome.kind == "outside_window":
             dispatcher.utter_message(
@@ -79,6 +79,6 @@ class ActionCheckRefundStatus(CustomerAction):
             return [SlotSet("refund_number", None)]
         dispatcher.utter_message(
             response="utter_refund_status",
-            refund_sentence=" ".join(describe_refund(refund) for refund in refunds),
+            refund_sentence=" ".join(describe_refund(refund).text() for refund in refunds),
         )
         return [SlotSet("refund_number", None)] + offer_after_answer(tracker, session, customer)

@@ -22,7 +22,7 @@ from actions.session import IdentitySlots
 from assistant.accounts import closure_check
 from assistant.addresses import corrected_address, read_address
 from assistant.business import load_policies
-from assistant.dates import on_date, say_date
+from assistant.dates import say_date
 from assistant.models import AddOn, Order, Subscription
 from assistant.money import format_money
 from assistant.orders import (
@@ -32,6 +32,7 @@ from assistant.orders import (
     why_not_cancellable,
 )
 from assistant.plans import exit_costs
+from assistant.replies import Reply
 
 KEEP_ADDRESS = "keep"  # new_address when the customer stops the change
 # Said on its own while the address is asked for: stop, whatever the NLU makes of it.
@@ -52,7 +53,7 @@ class ActionCancelOrder(CustomerAction):
         policies = load_policies()
         reason = why_not_cancellable(order, policies.return_window_days)
         if reason:
-            dispatcher.utter_message(text=reason)
+            dispatcher.utter_message(response=reason.name, **reason.values)
             return events
         facts = {
             "order_number": order.number,
@@ -70,8 +71,11 @@ class ActionCloseAccount(CustomerAction):
         return "action_close_account"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        said = " ".join(closure_check(session, customer.id).sentences())
-        facts = {"closure_facts": said or "You have nothing running, unpaid or on its way, so nothing else changes."}
+        said = closure_check(session, customer.id).replies() or [Reply("utter_closure_nothing")]
+        facts = {
+            "closure_facts": " ".join(reply.text() for reply in said),
+            "within": load_policies().account_closure_within,
+        }
         return propose(tracker, "close_account", facts)
 
 
@@ -90,7 +94,7 @@ class ActionCancellationFee(CustomerAction):
     def answer(self, dispatcher, tracker, domain, session, customer):
         costs = exit_costs_now(session, customer.id)
         if costs:
-            dispatcher.utter_message(response="utter_exit_costs", costs=" ".join(cost.sentence() for cost in costs))
+            dispatcher.utter_message(response="utter_exit_costs", costs=" ".join(cost.reply().text() for cost in costs))
         else:
             dispatcher.utter_message(response="utter_exit_costs_no_plan")
         if latest_open_order(session, customer.id) is not None:
@@ -207,24 +211,12 @@ class ActionPlanInfo(CustomerAction):
         if not costs:
             dispatcher.utter_message(response="utter_no_plan_running")
             return []
-        parts = []
-        for cost in costs:
-            sub = cost.subscription
-            term = (
-                f"ending {on_date(sub.ends_on)}"
-                if sub.status == "cancelling" and sub.ends_on
-                else (f"minimum term to {say_date(cost.term_ends)}" if cost.months_left else "out of its minimum term")
-            )
-            parts.append(
-                f"{sub.plan.name} at {format_money(sub.monthly_price_cents)} a month since {say_date(sub.started_on)} ({term})"
-            )
+        plans = "; ".join(cost.summary().text() for cost in costs)
         addons = [name for (name,) in session.execute(current_addon_names(customer.id))]
         if addons:
-            dispatcher.utter_message(
-                response="utter_plan_info_with_addons", plans="; ".join(parts), addons=", ".join(addons)
-            )
+            dispatcher.utter_message(response="utter_plan_info_with_addons", plans=plans, addons=", ".join(addons))
         else:
-            dispatcher.utter_message(response="utter_plan_info", plans="; ".join(parts))
+            dispatcher.utter_message(response="utter_plan_info", plans=plans)
         return []
 
 

@@ -67,13 +67,15 @@ class ActionGreetCustomer(CustomerAction):
         if customer is None:
             dispatcher.utter_message(response="utter_greet")
             return []
-        highlight = ""
         latest = recent_orders(session, customer.id, limit=1)
         if latest and latest[0].status in ("shipped", "out_for_delivery", "delayed"):
-            highlight = describe_status(latest[0]) + " "
-        dispatcher.utter_message(
-            response="utter_greet_customer", customer_name=customer.first_name, highlight=highlight
-        )
+            dispatcher.utter_message(
+                response="utter_greet_customer_order",
+                customer_name=customer.first_name,
+                status_sentence=describe_status(latest[0]).text(),
+            )
+        else:
+            dispatcher.utter_message(response="utter_greet_customer", customer_name=customer.first_name)
         return []
 
 

@@ -92,7 +92,7 @@ class ActionFinishTroubleshooting(CustomerAction):
         existing = find_open_ticket(session, customer.id, "technical")
         if existing is not None:
             return reset + propose_report_again(tracker, existing, details)
-        facts = {"issue": issue, "response_hours": 24}
+        facts = {"issue": issue, "response_hours": load_policies().technical_response_hours}
         params = {"subject": f"Unresolved {issue} after guided troubleshooting", "details": details}
         return reset + propose(tracker, "technical_ticket", facts, params)
 
@@ -131,7 +131,7 @@ class ActionLogComplaint(CustomerAction):
         existing = find_open_ticket(session, customer.id, "complaint")
         if existing is not None:
             return [SlotSet("complaint_active", True)] + propose_report_again(tracker, existing, details)
-        facts = {"customer_name": customer.first_name}
+        facts = {"customer_name": customer.first_name, "within": load_policies().complaint_contact_within}
         params = {"subject": "Complaint raised in chat", "details": details}
         return [SlotSet("complaint_active", True)] + propose(tracker, "complaint", facts, params)
 
@@ -153,7 +153,9 @@ class ActionHandoff(CustomerAction):
         if is_open:
             dispatcher.utter_message(response="utter_handoff_open", position=queue_position(session, handoff))
         else:
-            dispatcher.utter_message(response="utter_handoff_closed", next_open=f"{next_open:%A} at {next_open:%H:%M}")
+            dispatcher.utter_message(
+                response="utter_handoff_closed", open_day=f"{next_open:%A}", open_time=f"{next_open:%H:%M}"
+            )
         return [ConversationPaused()]
 
 
@@ -242,12 +244,15 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         readings = close_readings(message.get("intent_ranking") or [])
         if readings and intent == "nlu_fallback":
             labels = load_intent_labels()
+            # the buttons are the response's own: a reading each, then "Something else"
             dispatcher.utter_message(
                 response="utter_clarify",
                 first=labels[readings[0]],
                 second=labels[readings[1]],
-                buttons=[{"title": labels[r][:1].upper() + labels[r][1:], "payload": f"/{r}"} for r in readings]
-                + [{"title": "Something else", "payload": "/out_of_scope"}],
+                first_button=labels[readings[0]][:1].upper() + labels[readings[0]][1:],
+                second_button=labels[readings[1]][:1].upper() + labels[readings[1]][1:],
+                first_intent=readings[0],
+                second_intent=readings[1],
             )
             return revert
         dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase")
@@ -306,12 +311,7 @@ def repair(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     ]
     if others:
         dispatcher.utter_message(
-            response="utter_repair_next_reading",
-            reading=labels[others[0]],
-            buttons=[
-                {"title": f"Yes, {labels[others[0]]}", "payload": f"/{others[0]}"},
-                {"title": "Talk to a person", "payload": "/human_handoff"},
-            ],
+            response="utter_repair_next_reading", reading=labels[others[0]], reading_intent=others[0]
         )
     else:
         dispatcher.utter_message(response="utter_repair_capabilities")

@@ -18,6 +18,7 @@ from assistant.models import Bill, Customer, Order, Ticket
 from assistant.money import format_money
 from assistant.orders import OPEN_ORDER_STATUSES
 from assistant.plans import current_plans
+from assistant.replies import Reply
 from assistant.tickets import find_open_ticket, open_ticket
 
 CLOSURE_CATEGORY = "account_closure"
@@ -29,19 +30,20 @@ class ClosureCheck:
     unpaid_cents: int = 0
     open_orders: List[str] = field(default_factory=list)
 
-    def sentences(self) -> List[str]:
-        """What closing means for this customer, one fact per sentence."""
+    def replies(self) -> List[Reply]:
+        """What closing means for this customer, one fact per sentence (none when nothing stands in the way)."""
         said = []
         if self.plans:
-            said.append(
-                f"Your {' and '.join(self.plans)} plan{'s' if len(self.plans) > 1 else ''} would be cancelled "
-                "with the usual notice, and any early exit fee would apply."
-            )
+            plans = " and ".join(self.plans)
+            said.append(Reply("utter_closure_plans" if len(self.plans) > 1 else "utter_closure_plan", {"plans": plans}))
         if self.unpaid_cents:
-            said.append(f"There is {format_money(self.unpaid_cents)} unpaid on your bills, which still has to be paid.")
+            said.append(Reply("utter_closure_unpaid", {"unpaid": format_money(self.unpaid_cents)}))
         if self.open_orders:
+            orders = ", ".join(self.open_orders)
             said.append(
-                f"Order{'s' if len(self.open_orders) > 1 else ''} {', '.join(self.open_orders)} would still be delivered."
+                Reply(
+                    "utter_closure_orders" if len(self.open_orders) > 1 else "utter_closure_order", {"orders": orders}
+                )
             )
         return said
 
@@ -72,7 +74,7 @@ def request_closure(session: Session, customer: Customer, conversation_id: str) 
     if existing is not None:
         return existing
     check = closure_check(session, customer.id)
-    details = " ".join(check.sentences()) or "Nothing running, unpaid or on its way."
+    details = " ".join(reply.text() for reply in check.replies()) or "Nothing running, unpaid or on its way."
     return open_ticket(
         session,
         customer.id,

@@ -10,7 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assistant import clock
+from assistant.dates import on_date
 from assistant.models import Bill, Payment
+from assistant.money import format_money
+from assistant.replies import Reply
 
 
 @dataclass
@@ -134,3 +137,96 @@ def payment_situation(
         overdue_bills=[bill for bill in unpaid if bill.status == "overdue"],
         due_bills=[bill for bill in unpaid if bill.status == "due"],
     )
+
+
+# --- what the customer reads (the words are in domain.yml) ---------------------------
+
+
+def bill_explained(comparison: BillComparison) -> Reply:
+    """The latest bill against the one before: the total, what changed line by line, and when it is due."""
+    latest, previous = comparison.latest, comparison.previous
+    facts = {
+        "bill_number": latest.number,
+        "period_start": f"{latest.period_start:%d %b}",
+        "period_end": f"{latest.period_end:%d %b %Y}",
+        "latest_total": format_money(latest.total_cents),
+        "due_text": _due(latest).text(),
+    }
+    lines = "; ".join(f"{line.description} {format_money(line.amount_cents)}" for line in latest.lines)
+    if previous is None:
+        return Reply("utter_bill_first", {**facts, "lines_text": lines})
+    if comparison.delta_cents == 0 and not comparison.changes:
+        return Reply("utter_bill_unchanged", {**facts, "lines_text": lines})
+    delta = comparison.delta_cents
+    if delta:
+        compared = Reply(
+            "utter_part_bill_more" if delta > 0 else "utter_part_bill_less", {"difference": format_money(abs(delta))}
+        )
+    else:
+        compared = Reply("utter_part_bill_same_total")
+    return Reply(
+        "utter_bill_explained",
+        {
+            **facts,
+            "delta_text": compared.text(),
+            "previous_total": format_money(previous.total_cents),
+            "changes_text": "; ".join(_line_change(change).text() for change in comparison.changes),
+        },
+    )
+
+
+def _line_change(change: LineChange) -> Reply:
+    if change.kind == "new":
+        return Reply("utter_part_line_new", {"line": change.description, "amount": format_money(change.after_cents)})
+    if change.kind == "removed":
+        return Reply(
+            "utter_part_line_removed", {"line": change.description, "amount": format_money(change.before_cents)}
+        )
+    return Reply(
+        "utter_part_line_up" if change.delta_cents > 0 else "utter_part_line_down",
+        {
+            "line": change.description,
+            "difference": format_money(abs(change.delta_cents)),
+            "before": format_money(change.before_cents),
+            "after": format_money(change.after_cents),
+        },
+    )
+
+
+def _due(bill: Bill) -> Reply:
+    if bill.status == "overdue":
+        return Reply("utter_part_bill_overdue", {"due_on": on_date(bill.due_on)})
+    if bill.status == "due":
+        return Reply("utter_part_bill_due", {"due_on": on_date(bill.due_on)})
+    return Reply("utter_part_bill_paid")
+
+
+# What the customer can do about a failed payment, by the reason the bank gave.
+PAYMENT_ADVICE = {
+    "card expired": "utter_part_advice_card_expired",
+    "insufficient funds": "utter_part_advice_insufficient_funds",
+    "bank declined": "utter_part_advice_bank_declined",
+}
+
+
+def payment_reply(situation: PaymentSituation) -> Reply:
+    """A failed payment first, then an overdue bill; otherwise that nothing is wrong."""
+    if situation.failed is not None:
+        failed = situation.failed
+        advice = PAYMENT_ADVICE.get((failed.failure_reason or "").lower())
+        facts = {
+            "amount": format_money(failed.amount_cents),
+            "failed_on": on_date(failed.attempted_at),
+            "failure_reason": failed.failure_reason or Reply("utter_part_payment_declined").text(),
+            "advice": Reply(advice).text() if advice else "",
+        }
+        if failed.bill_number:
+            return Reply("utter_payment_failed", {**facts, "bill_number": failed.bill_number})
+        return Reply("utter_payment_failed_no_bill", facts)
+    if situation.overdue_bills:
+        bill = situation.overdue_bills[0]
+        return Reply(
+            "utter_payment_overdue",
+            {"bill_number": bill.number, "amount": format_money(bill.total_cents), "due_on": on_date(bill.due_on)},
+        )
+    return Reply("utter_payment_no_problem")

@@ -276,6 +276,11 @@ class Policies:
     contact_email: str
     bill_day: int
     price_rise: str
+    delivery_claim_within: str
+    complaint_contact_within: str
+    account_closure_within: str
+    retention_contact_within: str
+    technical_response_hours: int
     extra: Dict[str, Any] = field(default_factory=dict)
     # How long a conversation's transcript is kept after its last message, and how long after
     # an account is closed its transcripts and personal fields are erased (assistant/retention.py).
@@ -349,6 +354,11 @@ def parse_policies(path: Path) -> Policies:
         "contact_email": str,
         "bill_day": int,
         "price_rise": str,
+        "delivery_claim_within": str,
+        "complaint_contact_within": str,
+        "account_closure_within": str,
+        "retention_contact_within": str,
+        "technical_response_hours": int,
     }
     retention = {"conversation_retention_days": int, "erasure_notice_days": int}
     check.fields(raw, required, retention, "policies")

@@ -32,6 +32,7 @@ from assistant.money import format_money
 from assistant.orders import cancel_order, change_address, find_order, report_delivery_issue
 from assistant.plans import cancel_main_plan, main_plan
 from assistant.refunds import request_refund
+from assistant.replies import Reply
 from assistant.tickets import add_report, open_ticket
 
 # What each kind of change writes; the dialogue's sentences are in domain.yml
@@ -105,10 +106,13 @@ def _strings(mapping: object) -> Dict[str, str]:
 
 
 class ChangeNoLongerPossible(Exception):
-    """The records moved on between the question and the yes (an order left the warehouse)."""
+    """The records moved on between the question and the yes (an order left the warehouse).
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    `reason` is why, as the customer reads it inside utter_change_impossible.
+    """
+
+    def __init__(self, reason: Reply) -> None:
+        super().__init__(reason.text())
         self.reason = reason
 
 
@@ -136,7 +140,7 @@ def make_change(
             today=today,
         )
         if outcome.refund is None:
-            raise ChangeNoLongerPossible(f"order {order.number} can no longer be refunded")
+            raise ChangeNoLongerPossible(Reply("utter_part_refund_gone", {"order_number": order.number}))
         facts.update(
             refund_number=outcome.refund.number,
             amount=format_money(outcome.refund.amount_cents),
@@ -146,9 +150,15 @@ def make_change(
     if kind in ("delivery_ticket", "chase_order"):
         order = _own_order(session, customer, params["order_number"])
         issue = report_delivery_issue(
-            session, customer.id, order, params.get("details", ""), conversation_id=conversation_id, today=today
+            session,
+            customer.id,
+            order,
+            params.get("details", ""),
+            policies,
+            conversation_id=conversation_id,
+            today=today,
         )
-        facts.update(ticket_number=issue.ticket_number, next_step=issue.next_step)
+        facts.update(ticket_number=issue.ticket_number, next_step=issue.next_step.text())
         return DoneChange(kind, facts, _ticket_undo(session, issue.ticket_number, conversation_id))
     if kind in ("complaint", "technical_ticket"):
         ticket = open_ticket(
@@ -165,7 +175,7 @@ def make_change(
     if kind in ("ticket_note", "ticket_escalation"):
         ticket = session.get(Ticket, params["ticket_number"])
         if ticket is None or ticket.customer_id != customer.id:
-            raise ChangeNoLongerPossible("that ticket is not on your account")
+            raise ChangeNoLongerPossible(Reply("utter_part_ticket_not_yours"))
         add_report(session, ticket, params.get("details", ""), escalate_at=ESCALATE_AT_REPORTS)
         facts.update(ticket_number=ticket.number, priority=ticket.priority)
         return DoneChange(kind, facts)
@@ -179,7 +189,7 @@ def make_change(
             notice_days=policies.cancellation_notice_days,
         )
         if cancellation is None:
-            raise ChangeNoLongerPossible("there is no plan running to cancel")
+            raise ChangeNoLongerPossible(Reply("utter_part_no_plan_to_cancel"))
         facts.update(plan_name=cancellation.subscription.plan.name, ends_on=say_date(cancellation.ends_on, today))
         undo = before if before and before.get("status") != "cancelling" else {}
         return DoneChange(kind, facts, undo)
@@ -197,7 +207,7 @@ def make_change(
     if kind == "cancel_order":
         order = _own_order(session, customer, params["order_number"])
         if order.status not in ("processing", "cancelled"):
-            raise ChangeNoLongerPossible(f"order {order.number} has already left our warehouse")
+            raise ChangeNoLongerPossible(Reply("utter_part_order_left_warehouse", {"order_number": order.number}))
         refund = cancel_order(session, customer.id, order, policies.refund_processing_business_days, today)
         facts.update(
             refund_number=refund.number,
@@ -249,7 +259,7 @@ def undo_change(session: Session, customer: Customer, done: DoneChange) -> bool:
 def _own_order(session: Session, customer: Customer, number: str) -> Order:
     order = find_order(session, customer.id, number)
     if order is None:
-        raise ChangeNoLongerPossible(f"order {number} is not on your account")
+        raise ChangeNoLongerPossible(Reply("utter_part_order_not_yours", {"order_number": number}))
     return order
 
 

@@ -11,14 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assistant import clock
+from assistant.business import Policies
 from assistant.customers import UK_POSTCODE
 from assistant.dates import by_date, on_date
 from assistant.models import Customer, Order, OrderItem, Refund
 from assistant.refunds import new_refund, refund_for_order
+from assistant.replies import Reply
 from assistant.tickets import open_ticket
 
 ORDER_NUMBER = re.compile(r"(?:ORD)?[-\s#]*(\d{6,15})", re.IGNORECASE)
-LATE_GRACE_DAYS = 2
 
 
 def normalise_order_number(text: Optional[str]) -> Optional[str]:
@@ -65,32 +66,42 @@ def items_summary(order: Order) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def describe_status(order: Order, today: Optional[date] = None) -> str:
-    """One or two sentences a customer can act on, built from the record."""
+def carrier_name(order: Order) -> str:
+    """The carrier as the customer reads it: its name, or "the carrier" when the record has none."""
+    return order.carrier or Reply("utter_part_unnamed_carrier").text()
+
+
+def describe_status(order: Order, today: Optional[date] = None) -> Reply:
+    """Where the order is, in one or two sentences a customer can act on (utter_order_status_* in domain.yml)."""
     today = today or clock.today()
-    what = items_summary(order)
-    tracking = (
-        f" with {order.carrier} (tracking {order.tracking_number})" if order.carrier and order.tracking_number else ""
-    )
+    facts = {"order_number": order.number, "items": items_summary(order)}
+    tracked = {"carrier": order.carrier, "tracking_number": order.tracking_number}
+    is_tracked = bool(order.carrier and order.tracking_number)
     eta = on_date(order.estimated_delivery, today)
     status = order.status
     if status == "processing":
-        return f"Order {order.number} ({what}) is being prepared in our warehouse and should arrive {eta}."
+        return Reply("utter_order_status_processing", {**facts, "eta": eta})
     if status == "shipped":
-        return f"Order {order.number} ({what}) has shipped{tracking} and is due {eta}."
+        if is_tracked:
+            return Reply("utter_order_status_shipped_tracked", {**facts, **tracked, "eta": eta})
+        return Reply("utter_order_status_shipped", {**facts, "eta": eta})
     if status == "out_for_delivery":
-        return f"Order {order.number} ({what}) is out for delivery{tracking} and should reach you today."
+        if is_tracked:
+            return Reply("utter_order_status_out_for_delivery_tracked", {**facts, **tracked})
+        return Reply("utter_order_status_out_for_delivery", facts)
     if status == "delivered":
-        return f"Order {order.number} ({what}) was delivered {on_date(order.delivered_on, today)}."
+        return Reply("utter_order_status_delivered", {**facts, "delivered_on": on_date(order.delivered_on, today)})
     if status == "delayed":
-        return f"Order {order.number} ({what}) is delayed{tracking}: it was due {eta} and has not arrived yet."
+        if is_tracked:
+            return Reply("utter_order_status_delayed_tracked", {**facts, **tracked, "eta": eta})
+        return Reply("utter_order_status_delayed", {**facts, "eta": eta})
     if status == "lost":
-        return f"The carrier has reported order {order.number} ({what}) as lost in transit."
+        return Reply("utter_order_status_lost", facts)
     if status == "cancelled":
-        return f"Order {order.number} ({what}) was cancelled, so it won't be delivered."
+        return Reply("utter_order_status_cancelled", facts)
     if status == "returned":
-        return f"Order {order.number} ({what}) was returned to us."
-    return f"Order {order.number} ({what}) has the status '{status}'."
+        return Reply("utter_order_status_returned", facts)
+    return Reply("utter_order_status_other", {**facts, "status": status})
 
 
 @dataclass
@@ -98,7 +109,7 @@ class DeliveryIssue:
     order: Order
     issue: str  # late | missing | damaged | wrong_item
     ticket_number: str
-    next_step: str
+    next_step: Reply  # what the team will do about it (utter_next_step_<issue>)
 
 
 DELIVERY_ISSUE_WORDS = {
@@ -160,6 +171,7 @@ def report_delivery_issue(
     customer_id: str,
     order: Order,
     customer_text: str,
+    policies: Policies,
     conversation_id: Optional[str] = None,
     today: Optional[date] = None,
 ) -> DeliveryIssue:
@@ -172,13 +184,16 @@ def report_delivery_issue(
         "wrong_item": f"Wrong item delivered in {order.number}",
     }
     next_steps = {
-        "late": (
-            f"I've asked {order.carrier or 'the carrier'} to chase it. If it hasn't arrived "
-            f"{by_date(today + timedelta(days=LATE_GRACE_DAYS), today)}, we'll send a replacement or refund you, your choice."
+        "late": Reply(
+            "utter_next_step_late",
+            {
+                "carrier": carrier_name(order),
+                "by_day": by_date(today + timedelta(days=policies.late_delivery_grace_days), today),
+            },
         ),
-        "missing": "We'll open a claim with the carrier and send a replacement or a refund within 2 working days.",
-        "damaged": "Please keep the packaging; we'll send a prepaid returns label and a replacement straight away.",
-        "wrong_item": "We'll send the right item today and a prepaid label to return the wrong one.",
+        "missing": Reply("utter_next_step_missing", {"within": policies.delivery_claim_within}),
+        "damaged": Reply("utter_next_step_damaged"),
+        "wrong_item": Reply("utter_next_step_wrong_item"),
     }
     ticket = open_ticket(
         session,
@@ -228,23 +243,26 @@ def latest_open_order(session: Session, customer_id: str) -> Optional[Order]:
     )
 
 
-def why_not_cancellable(order: Order, return_window_days: int) -> Optional[str]:
+def why_not_cancellable(order: Order, return_window_days: int) -> Optional[Reply]:
     """None if the order can be cancelled now; otherwise what the customer can do instead."""
     if order.status in NOT_YET_DISPATCHED:
         return None
     if order.status == "cancelled":
-        return f"Order {order.number} is already cancelled; nothing more will be charged for it."
+        return Reply("utter_order_already_cancelled", {"order_number": order.number})
     if order.status in ("shipped", "out_for_delivery", "delayed"):
-        return (
-            f"Order {order.number} has already left our warehouse, so I can't stop it now. You can refuse "
-            f"the delivery, or return it unopened within {return_window_days} days of delivery for a full refund."
-        )
+        return Reply("utter_order_left_warehouse", {"order_number": order.number, "window_days": return_window_days})
     if order.status == "delivered":
-        return (
-            f"Order {order.number} was delivered {on_date(order.delivered_on)}, so it can't be cancelled, "
-            f"but you can return it within {return_window_days} days of delivery for a full refund."
+        return Reply(
+            "utter_order_delivered_not_cancellable",
+            {
+                "order_number": order.number,
+                "delivered_on": on_date(order.delivered_on),
+                "window_days": return_window_days,
+            },
         )
-    return f"Order {order.number} can't be cancelled: {describe_status(order)}"
+    return Reply(
+        "utter_order_not_cancellable", {"order_number": order.number, "status_sentence": describe_status(order).text()}
+    )
 
 
 def cancel_order(

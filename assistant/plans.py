@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assistant import clock
+from assistant.business import Policies
 from assistant.dates import add_months, on_date, say_date
 from assistant.models import Plan, Subscription
 from assistant.money import format_money
+from assistant.replies import Reply
 from assistant.tickets import open_ticket
 
 CANCEL_REASONS = ("price", "moving", "service_quality", "not_using", "switching_provider", "other")
@@ -67,6 +69,32 @@ class PlanChange:
     def monthly_delta_cents(self) -> int:
         return self.new.monthly_price_cents - self.old.monthly_price_cents
 
+    def done(self) -> Reply:
+        """The change made, and what it does to the monthly price."""
+        delta = self.monthly_delta_cents
+        facts = {
+            "old_plan": self.old.plan.name,
+            "new_plan": self.new.plan.name,
+            "effective": f"{self.effective:%d %B %Y}",
+            "new_price": format_money(self.new.monthly_price_cents),
+        }
+        if delta == 0:
+            return Reply("utter_plan_changed_same_price", facts)
+        return Reply(
+            "utter_plan_changed_up" if delta > 0 else "utter_plan_changed_down",
+            {**facts, "delta": format_money(abs(delta))},
+        )
+
+
+def price_difference(current_cents: int, other_cents: int) -> Reply:
+    """How another plan's price compares with what the customer pays now ("£5.00 less a month than now")."""
+    delta = other_cents - current_cents
+    if delta == 0:
+        return Reply("utter_part_price_same")
+    return Reply(
+        "utter_part_price_more" if delta > 0 else "utter_part_price_less", {"difference": format_money(abs(delta))}
+    )
+
 
 def change_plan(session: Session, customer_id: str, to_code: str, today: Optional[date] = None) -> Optional[PlanChange]:
     """Schedule a change of the customer's plan of that kind from the next bill.
@@ -108,7 +136,7 @@ def change_plan(session: Session, customer_id: str, to_code: str, today: Optiona
 @dataclass
 class RetentionOffer:
     kind: str  # cheaper_plan | home_move | engineer_visit
-    text: str
+    alternative: Reply  # what is offered, inside utter_cancel_alternative ("switch to Fibre 100 for ...")
     plan_code: Optional[str] = None
 
 
@@ -128,33 +156,44 @@ def retention_offer(session: Session, customer_id: str, reason: str) -> Optional
             return None
         option = cheaper[0] if reason == "not_using" else cheaper[-1]
         saving = subscription.monthly_price_cents - option.monthly_price_cents
+        facts = {
+            "plan_name": option.name,
+            "price": format_money(option.monthly_price_cents),
+            "saving": format_money(saving),
+        }
         return RetentionOffer(
-            "cheaper_plan",
-            f"switch to {option.name} for {format_money(option.monthly_price_cents)} a month, "
-            f"{format_money(saving)} less than you pay now",
-            plan_code=option.code,
+            "cheaper_plan", Reply("utter_part_alternative_cheaper_plan", facts), plan_code=option.code
         )
     if reason == "moving":
-        return RetentionOffer("home_move", "move your service to your new address at no charge")
+        return RetentionOffer("home_move", Reply("utter_part_alternative_home_move"))
     if reason == "service_quality":
-        return RetentionOffer("engineer_visit", "book a free engineer visit to fix the connection first")
+        return RetentionOffer("engineer_visit", Reply("utter_part_alternative_engineer_visit"))
     return None
 
 
 def accept_retention_offer(
-    session: Session, customer_id: str, offer: RetentionOffer, conversation_id: Optional[str] = None
-) -> str:
+    session: Session,
+    customer_id: str,
+    offer: RetentionOffer,
+    policies: Policies,
+    conversation_id: Optional[str] = None,
+) -> Reply:
     """Carry out the accepted alternative; returns what was done, for the customer."""
     if offer.kind == "cheaper_plan" and offer.plan_code:
         change = change_plan(session, customer_id, offer.plan_code)
         if change is not None:
-            return f"Done: your plan changes to {change.new.plan.name} from {change.effective:%d %B}."
+            return Reply(
+                "utter_alternative_plan_changed",
+                {"plan_name": change.new.plan.name, "effective": f"{change.effective:%d %B}"},
+            )
     category, subject = {
         "home_move": ("account", "Home move: keep service at new address"),
         "engineer_visit": ("technical", "Free engineer visit (retention)"),
     }.get(offer.kind, ("account", "Retention alternative accepted"))
     ticket = open_ticket(session, customer_id, category, subject, conversation_id=conversation_id)
-    return f"Done: I've opened {ticket.number} and the team will contact you within one working day to arrange it."
+    return Reply(
+        "utter_alternative_arranged", {"ticket_number": ticket.number, "within": policies.retention_contact_within}
+    )
 
 
 @dataclass
@@ -190,23 +229,44 @@ class ExitCost:
     fee_cents: int
     notice_days: int
 
-    def sentence(self) -> str:
+    def reply(self) -> Reply:
+        """What leaving this plan now would cost, or why it costs nothing."""
         name = self.subscription.plan.name
         if self.subscription.status == "cancelling" and self.subscription.ends_on:
-            return f"{name} is already ending {on_date(self.subscription.ends_on)}; nothing more is due for leaving."
+            return Reply("utter_exit_cost_ending", {"plan_name": name, "ends_on": on_date(self.subscription.ends_on)})
         if self.months_left == 0:
             # The term may end inside the notice period, so not always in the past.
-            ended = "ended" if self.term_ends <= clock.today() else "ends"
-            return (
-                f"{name}: your minimum term {ended} {on_date(self.term_ends)}, so there's no fee to leave. "
-                f"With {self.notice_days} days' notice the last day would be {say_date(self.last_day)}."
-            )
-        monthly = format_money(self.subscription.monthly_price_cents)
-        return (
-            f"{name}: your minimum term runs to {say_date(self.term_ends)}. Leaving now, with {self.notice_days} days' "
-            f"notice, the early exit fee would be {format_money(self.fee_cents)} "
-            f"({self.months_left} month{'s' if self.months_left != 1 else ''} left × {monthly})."
-        )
+            facts = {
+                "plan_name": name,
+                "term_ends": on_date(self.term_ends),
+                "notice_days": self.notice_days,
+                "last_day": say_date(self.last_day),
+            }
+            ended = self.term_ends <= clock.today()
+            return Reply("utter_exit_cost_term_ended" if ended else "utter_exit_cost_term_ends", facts)
+        facts = {
+            "plan_name": name,
+            "term_ends": say_date(self.term_ends),
+            "notice_days": self.notice_days,
+            "fee": format_money(self.fee_cents),
+            "months_left": self.months_left,
+            "monthly": format_money(self.subscription.monthly_price_cents),
+        }
+        return Reply("utter_exit_cost_fee_one_month" if self.months_left == 1 else "utter_exit_cost_fee", facts)
+
+    def summary(self) -> Reply:
+        """The plan as the customer has it: price, since when, and where its minimum term stands."""
+        sub = self.subscription
+        facts = {
+            "plan_name": sub.plan.name,
+            "price": format_money(sub.monthly_price_cents),
+            "started_on": say_date(sub.started_on),
+        }
+        if sub.status == "cancelling" and sub.ends_on:
+            return Reply("utter_part_plan_ending", {**facts, "ends_on": on_date(sub.ends_on)})
+        if self.months_left:
+            return Reply("utter_part_plan_in_term", {**facts, "term_ends": say_date(self.term_ends)})
+        return Reply("utter_part_plan_out_of_term", facts)
 
 
 def exit_costs(

@@ -14,6 +14,7 @@ from assistant.dates import add_business_days, by_date, on_date
 from assistant.models import Order, Refund
 from assistant.money import format_money
 from assistant.reference_numbers import unused_reference
+from assistant.replies import Reply
 
 ACTIVE_REFUND_STATUSES = ("requested", "approved")
 
@@ -110,22 +111,29 @@ def find_refunds(
     return list(session.execute(query.order_by(Refund.requested_at.desc()).limit(limit)).scalars())
 
 
-def describe_refund(refund: Refund, today: Optional[date] = None) -> str:
+def describe_refund(refund: Refund, today: Optional[date] = None) -> Reply:
+    """Where the refund is (utter_refund_<status> in domain.yml), naming its order when it has one."""
     today = today or clock.today()
     amount = format_money(refund.amount_cents)
-    about = f" for order {refund.order_number}" if refund.order_number else ""
-    if refund.status in ACTIVE_REFUND_STATUSES:
-        state = (
-            "has been requested and is being checked" if refund.status == "requested" else "is approved and on its way"
+    if refund.order_number:
+        which = Reply(
+            "utter_part_refund_for_order",
+            {"refund_number": refund.number, "order_number": refund.order_number, "amount": amount},
         )
+    else:
+        which = Reply("utter_part_refund", {"refund_number": refund.number, "amount": amount})
+    facts = {"which_refund": which.text()}
+    if refund.status in ACTIVE_REFUND_STATUSES:
         if refund.expected_by is not None and refund.expected_by < today:
             # A day gone by is no deadline: not "expect it by yesterday".
-            when = f"it was expected {on_date(refund.expected_by, today)} and is late"
-        else:
-            when = f"expect it in your account {by_date(refund.expected_by, today)}"
-        return f"Refund {refund.number}{about} ({amount}) {state}: {when}."
+            late = {**facts, "expected_on": on_date(refund.expected_by, today)}
+            return Reply(
+                "utter_refund_requested_late" if refund.status == "requested" else "utter_refund_approved_late", late
+            )
+        due = {**facts, "expected_by": by_date(refund.expected_by, today)}
+        return Reply("utter_refund_requested" if refund.status == "requested" else "utter_refund_approved", due)
     if refund.status == "paid":
-        return f"Refund {refund.number}{about} ({amount}) was paid {on_date(refund.resolved_on, today)}."
+        return Reply("utter_refund_paid", {**facts, "paid_on": on_date(refund.resolved_on, today)})
     if refund.status == "rejected":
-        return f"Refund {refund.number}{about} ({amount}) was not approved."
-    return f"Refund {refund.number}{about} ({amount}) has the status '{refund.status}'."
+        return Reply("utter_refund_rejected", facts)
+    return Reply("utter_refund_other_status", {**facts, "status": refund.status})

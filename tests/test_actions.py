@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any, Dict, List, Optional
 
 import yaml
@@ -60,6 +61,14 @@ def templates(messages) -> List[str]:
     return [m.get("response") for m in messages]
 
 
+def said_buttons(message) -> List[dict]:
+    """The buttons the customer gets: the response's own, filled as Rasa fills them, then the action's."""
+    from rasa.core.nlg.interpolator import interpolate
+
+    own = copy.deepcopy(DOMAIN["responses"][message["response"]][0].get("buttons") or [])
+    return interpolate(own, message) + (message.get("buttons") or [])
+
+
 def test_every_custom_action_in_the_domain_is_implemented():
     from rasa_sdk.executor import ActionExecutor
 
@@ -77,8 +86,8 @@ def test_order_status_uses_the_customer_from_metadata(database_url):
         "action_check_order_status",
         make_tracker("where is my order", "track_order", metadata={"customer_id": "C00001"}),
     )
-    assert templates(messages) == ["utter_order_status"]
-    assert "ORD-100001" in messages[0]["status_sentence"]
+    assert templates(messages) == ["utter_order_status_out_for_delivery_tracked"]
+    assert messages[0]["order_number"] == "ORD-100001" and messages[0]["carrier"]
     assert {"event": "slot", "timestamp": None, "name": "customer_id", "value": "C00001"} in events
 
 
@@ -201,7 +210,8 @@ def test_two_close_readings_are_asked_about_with_a_button_each():
     ]
     messages, _ = fallback_with("my parcel thing", ranking=ranking)
     assert templates(messages) == ["utter_clarify"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/track_order", "/delivery_problem", "/out_of_scope"]
+    assert [b["payload"] for b in said_buttons(messages[0])] == ["/track_order", "/delivery_problem", "/out_of_scope"]
+    assert [b["title"] for b in said_buttons(messages[0])][0] == "Where your order is"
     assert messages[0]["first"] == "where your order is"
     one_clear = [{"name": "track_order", "confidence": 0.5}, {"name": "explain_bill", "confidence": 0.05}]
     assert templates(fallback_with("blah", ranking=one_clear)[0]) == ["utter_rephrase"]
@@ -234,7 +244,9 @@ def test_repair_offers_the_next_best_reading_of_the_question_before():
     asyncio.run(ActionRepair().run(dispatcher, tracker, DOMAIN))
     assert templates(dispatcher.messages) == ["utter_repair_next_reading"]
     assert dispatcher.messages[0]["reading"] == "a payment problem"
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/payment_problem", "/human_handoff"]
+    buttons = said_buttons(dispatcher.messages[0])
+    assert [b["payload"] for b in buttons] == ["/payment_problem", "/human_handoff"]
+    assert buttons[0]["title"] == "Yes, a payment problem"
 
 
 def test_every_job_a_customer_starts_has_a_label():
@@ -275,6 +287,8 @@ def test_every_response_an_action_names_is_written_in_the_domain():
     named = set()
     for source in (PROJECT_ROOT / "actions").glob("*.py"):
         named |= set(re.findall(r'response="(utter_\w+)"', source.read_text()))
+    for source in (PROJECT_ROOT / "assistant").rglob("*.py"):  # the core chooses them as Reply("utter_...", ...)
+        named |= set(re.findall(r'"(utter_\w+)"', source.read_text()))
     named |= {f"utter_step_{issue}" for issue in TECH_ISSUES}  # response=f"utter_step_{issue}"
     assert len(named) > 60
     assert sorted(named - set(DOMAIN["responses"])) == []

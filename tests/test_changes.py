@@ -20,6 +20,7 @@ from assistant.changes import (
 )
 from assistant.models import Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
 from assistant.plans import main_plan
+from assistant.replies import Reply
 
 POLICIES = load_policies()
 
@@ -68,18 +69,30 @@ def test_an_order_gone_from_the_warehouse_between_question_and_yes_is_not_cancel
     order = order_for(session, "C00090", "processing")
     customer = session.get(Customer, "C00090")
     order.status = "shipped"  # it left while the customer was reading the question
-    with pytest.raises(ChangeNoLongerPossible, match="left our warehouse"):
+    with pytest.raises(ChangeNoLongerPossible, match="left our warehouse") as stopped:
         make_change(
             session, customer, ProposedChange("cancel_order", {}, {"order_number": order.number}), POLICIES, "c"
         )
+    assert stopped.value.reason == Reply("utter_part_order_left_warehouse", {"order_number": order.number})
+    session.rollback()
+
+
+def test_a_missing_delivery_is_promised_within_the_time_in_the_policies(session):
+    order = order_for(session, "C00090", "delivered", delivered_on=clock.today() - timedelta(days=1))
+    customer = session.get(Customer, "C00090")
+    params = {"order_number": order.number, "details": "Customer said: it never arrived"}
+    done = make_change(session, customer, ProposedChange("delivery_ticket", {}, params), POLICIES, "conv-d")
+    expected = Reply("utter_next_step_missing", {"within": POLICIES.delivery_claim_within}).text()
+    assert done.facts["next_step"] == expected and POLICIES.delivery_claim_within in expected
     session.rollback()
 
 
 def test_another_customers_order_is_never_changed(session):
     order = order_for(session, "C00091", "delivered", delivered_on=clock.today())
     intruder = session.get(Customer, "C00090")
-    with pytest.raises(ChangeNoLongerPossible, match="not on your account"):
+    with pytest.raises(ChangeNoLongerPossible, match="not on your account") as stopped:
         make_change(session, intruder, ProposedChange("refund", {}, {"order_number": order.number}), POLICIES, "c")
+    assert stopped.value.reason.name == "utter_part_order_not_yours"
     session.rollback()
 
 

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from assistant import clock
-from assistant.billing import compare_bills, explain_latest_bill, payment_situation
+from assistant.billing import (
+    PaymentSituation,
+    bill_explained,
+    compare_bills,
+    explain_latest_bill,
+    payment_reply,
+    payment_situation,
+)
 from assistant.customers import mask_email, verify_identity
 from assistant.history import customer_history, history_as_dict
-from assistant.models import Bill, BillLine, Order, Payment, Subscription
-from assistant.orders import classify_delivery_issue, describe_status, find_order, normalise_order_number
-from assistant.plans import cancel_main_plan, change_plan, retention_offer
+from assistant.models import Bill, BillLine, Order, Payment, Plan, Subscription
+from assistant.money import format_money
+from assistant.orders import (
+    classify_delivery_issue,
+    describe_status,
+    find_order,
+    items_summary,
+    normalise_order_number,
+)
+from assistant.plans import cancel_main_plan, change_plan, main_plan, retention_offer
 from assistant.refunds import request_refund
 from assistant.tickets import open_ticket
 
@@ -91,8 +105,46 @@ def test_latest_order_when_no_number_is_given(session):
 def test_every_order_status_is_described_from_the_record(session, status, words):
     order = session.execute(select(Order).where(Order.status == status).limit(1)).scalars().first()
     assert order is not None, f"demo data has an order with status {status}"
-    sentence = describe_status(order, TODAY)
-    assert order.number in sentence and words in sentence
+    reply = describe_status(order, TODAY)
+    tracked = order.carrier and order.tracking_number and status in ("shipped", "out_for_delivery", "delayed")
+    assert reply.name == f"utter_order_status_{status}" + ("_tracked" if tracked else "")
+    assert reply.values["order_number"] == order.number and reply.values["items"] == items_summary(order)
+    assert order.number in reply.text() and words in reply.text()
+
+
+def test_a_status_the_assistant_does_not_know_is_named_as_it_is():
+    reply = describe_status(Order(number="ORD-123456", status="held_at_customs", items=[]), TODAY)
+    assert reply.name == "utter_order_status_other" and reply.values["status"] == "held_at_customs"
+    assert reply.text() == "Order ORD-123456 (your items) has the status 'held_at_customs'."
+
+
+def test_the_tracking_number_is_given_only_when_the_record_has_one():
+    order = Order(number="ORD-123456", status="shipped", estimated_delivery=TODAY + timedelta(days=2), items=[])
+    assert describe_status(order, TODAY).name == "utter_order_status_shipped"
+    order.carrier, order.tracking_number = "DPD", "TRK123"
+    reply = describe_status(order, TODAY)
+    assert reply.name == "utter_order_status_shipped_tracked"
+    assert (reply.values["carrier"], reply.values["tracking_number"]) == ("DPD", "TRK123")
+    assert "with DPD (tracking TRK123)" in reply.text()
+
+
+def test_the_next_step_of_a_delivery_problem_keeps_the_policies_promises(session):
+    from assistant.business import load_policies
+    from assistant.dates import by_date
+    from assistant.orders import report_delivery_issue
+
+    policies = load_policies()
+    delayed = find_order(session, "C00002", "ORD-100003")
+    late = report_delivery_issue(session, "C00002", delayed, "still waiting", policies, today=TODAY)
+    assert late.issue == "late" and late.next_step.name == "utter_next_step_late"
+    deadline = by_date(TODAY + timedelta(days=policies.late_delivery_grace_days), TODAY)
+    assert late.next_step.values == {"carrier": delayed.carrier or "the carrier", "by_day": deadline}
+    delivered = find_order(session, "C00003", "ORD-100004")
+    missing = report_delivery_issue(session, "C00003", delivered, "it never arrived", policies, today=TODAY)
+    assert missing.next_step.name == "utter_next_step_missing"
+    assert missing.next_step.values == {"within": policies.delivery_claim_within}
+    assert missing.next_step.text().endswith(f"within {policies.delivery_claim_within}.")
+    session.rollback()
 
 
 def test_delivery_issue_uses_the_customers_words_then_the_record(session):
@@ -120,6 +172,53 @@ def test_bill_comparison_reports_removed_lines():
     after.lines = [BillLine(code="plan:x", description="Plan", amount_cents=1000)]
     comparison = compare_bills(after, before)
     assert [(c.code, c.kind, c.delta_cents) for c in comparison.changes] == [("addon:y", "removed", -500)]
+
+
+def test_the_bill_explanation_names_each_change_and_when_it_is_due():
+    before = Bill(number="A", total_cents=1500)
+    before.lines = [
+        BillLine(code="plan:x", description="Plan", amount_cents=1000),
+        BillLine(code="addon:y", description="Add-on", amount_cents=500),
+    ]
+    after = Bill(
+        number="B",
+        total_cents=1200,
+        status="overdue",
+        due_on=TODAY - timedelta(days=1),
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
+    )
+    after.lines = [BillLine(code="plan:x", description="Plan", amount_cents=1200)]
+    reply = bill_explained(compare_bills(after, before))
+    assert reply.name == "utter_bill_explained"
+    assert reply.values["delta_text"] == "£3.00 less than"
+    assert (
+        reply.values["changes_text"]
+        == "Add-on: £5.00 last time, not on this bill; Plan: up £2.00 (from £10.00 to £12.00)"
+    )
+    assert reply.values["due_text"] == "It was due yesterday."
+    assert reply.text() == (
+        "Your latest bill (B, 01 Nov to 30 Nov 2026) is £12.00, £3.00 less than your previous bill of £15.00. "
+        "What changed: Add-on: £5.00 last time, not on this bill; Plan: up £2.00 (from £10.00 to £12.00). "
+        "It was due yesterday."
+    )
+    assert bill_explained(compare_bills(after, None)).name == "utter_bill_first"
+
+
+def test_a_failed_payment_is_explained_with_the_advice_for_its_reason():
+    at = clock.now() - timedelta(days=2)
+    card = Payment(amount_cents=2000, attempted_at=at, failure_reason="Card expired", bill_number="INV-1")
+    reply = payment_reply(PaymentSituation(failed=card, overdue_bills=[], due_bills=[]))
+    assert reply.name == "utter_payment_failed" and reply.values["bill_number"] == "INV-1"
+    assert reply.values["advice"] == "Please update your card details in your account first."
+    # no bill and no reason recorded: not "for bill your account", and the reason said plainly
+    unknown = Payment(amount_cents=2000, attempted_at=at, failure_reason=None, bill_number=None)
+    reply = payment_reply(PaymentSituation(failed=unknown, overdue_bills=[], due_bills=[]))
+    assert reply.name == "utter_payment_failed_no_bill" and "bill_number" not in reply.values
+    assert reply.values["failure_reason"] == "the payment was declined" and reply.values["advice"] == ""
+    assert (
+        payment_reply(PaymentSituation(failed=None, overdue_bills=[], due_bills=[])).name == "utter_payment_no_problem"
+    )
 
 
 def test_failed_payment_is_found_and_a_settled_one_is_not(session):
@@ -161,6 +260,10 @@ def test_plan_change_is_scheduled_from_the_next_bill(session):
     assert change.old.plan_code == "essential_36" and change.new.status == "pending"
     assert change.effective > TODAY and change.effective.day == 1
     assert change.monthly_delta_cents == 2900 - 2400
+    done = change.done()
+    assert done.name == "utter_plan_changed_up"
+    assert done.values["delta"] == "£5.00" and done.values["new_price"] == "£29.00"
+    assert done.values["effective"] == f"{change.effective:%d %B %Y}"
     assert change_plan(session, "C00005", "essential_36") is None  # already has it
     session.rollback()
 
@@ -178,6 +281,20 @@ def test_plan_change_is_scheduled_from_the_next_bill(session):
 def test_retention_offer_fits_the_reason(session, reason, kind):
     offer = retention_offer(session, "C00001", reason)
     assert (offer.kind if offer else None) == kind
+    if offer is not None:
+        assert offer.alternative.name == f"utter_part_alternative_{kind}"
+
+
+def test_the_cheaper_plan_offered_names_its_price_and_the_saving(session):
+    offer = retention_offer(session, "C00001", "price")
+    current = main_plan(session, "C00001")
+    cheaper = session.get(Plan, offer.plan_code)
+    assert offer.alternative.values == {
+        "plan_name": cheaper.name,
+        "price": format_money(cheaper.monthly_price_cents),
+        "saving": format_money(current.monthly_price_cents - cheaper.monthly_price_cents),
+    }
+    assert offer.alternative.text().endswith("less than you pay now")
 
 
 def test_no_cheaper_plan_is_offered_to_someone_on_the_cheapest(session):

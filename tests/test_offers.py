@@ -120,7 +120,7 @@ def test_no_addon_offer_during_a_cancellation_only_the_retention_alternative(ses
     assert decision.offer_to_make is None and decision.hold.rule == "cancellation" and decision.retention_only
     # The one alternative is matched to the reason given: a cheaper plan for price...
     price = retention_offer(session, "C00001", "price")
-    assert price.kind == "cheaper_plan" and "less than you pay now" in price.text
+    assert price.kind == "cheaper_plan" and "less than you pay now" in price.alternative.text()
     # ...a free home move for moving, and nothing at all for switching provider.
     assert retention_offer(session, "C00001", "moving").kind == "home_move"
     assert retention_offer(session, "C00001", "switching_provider") is None

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from assistant import clock, db
-from assistant.accounts import CLOSURE_CATEGORY
+from assistant.accounts import CLOSURE_CATEGORY, ClosureCheck
 from assistant.dates import add_months
 from assistant.models import Bill, Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
+from assistant.money import format_money
 from assistant.orders import parse_address, why_not_cancellable
 from assistant.plans import current_plans, exit_costs
 
@@ -94,9 +95,29 @@ def test_another_customers_order_cannot_be_cancelled(chat):
 def test_why_not_cancellable_by_status():
     order = Order(number="ORD-1", status="processing")
     assert why_not_cancellable(order, 30) is None
-    for status, words in [("shipped", "refuse"), ("cancelled", "already cancelled"), ("delivered", "return it")]:
+    for status, response, words in [
+        ("shipped", "utter_order_left_warehouse", "refuse"),
+        ("cancelled", "utter_order_already_cancelled", "already cancelled"),
+        ("delivered", "utter_order_delivered_not_cancellable", "return it"),
+        ("returned", "utter_order_not_cancellable", "was returned to us"),
+    ]:
         order.status, order.delivered_on = status, date(2026, 1, 5)
-        assert words in why_not_cancellable(order, 30)
+        reply = why_not_cancellable(order, 30)
+        assert reply.name == response and reply.values["order_number"] == "ORD-1"
+        assert words in reply.text()
+    assert why_not_cancellable(Order(number="ORD-1", status="shipped"), 14).values["window_days"] == 14
+
+
+def test_what_closing_the_account_means_is_said_from_the_records():
+    check = ClosureCheck(plans=["Fibre 500", "TV Basics"], unpaid_cents=1050, open_orders=["ORD-1"])
+    replies = check.replies()
+    assert [r.name for r in replies] == ["utter_closure_plans", "utter_closure_unpaid", "utter_closure_order"]
+    assert replies[0].values == {"plans": "Fibre 500 and TV Basics"} and replies[2].values == {"orders": "ORD-1"}
+    assert replies[1].text() == "There is £10.50 unpaid on your bills, which still has to be paid."
+    one = ClosureCheck(plans=["Fibre 500"], open_orders=["ORD-1", "ORD-2"]).replies()
+    assert [r.name for r in one] == ["utter_closure_plan", "utter_closure_orders"]
+    assert one[1].text() == "Orders ORD-1, ORD-2 would still be delivered."
+    assert ClosureCheck().replies() == []
 
 
 # --- address -----------------------------------------------------------------------
@@ -179,7 +200,12 @@ def test_exit_fee_counts_the_whole_months_left_after_notice(session):
         assert cost.term_ends == date(2027, 1, 15) and cost.months_left == 10
         assert cost.fee_cents == 10 * sub.monthly_price_cents
         later = exit_costs(session, SAM, minimum_term_months=12, notice_days=30, today=date(2027, 1, 1))[0]
-        assert later.months_left == 0 and later.fee_cents == 0 and "no fee" in later.sentence()
+        fee = cost.reply()
+        assert fee.name == "utter_exit_cost_fee" and fee.values["months_left"] == 10
+        assert fee.values["fee"] == format_money(10 * sub.monthly_price_cents)
+        assert later.months_left == 0 and later.fee_cents == 0
+        assert later.reply().name in ("utter_exit_cost_term_ends", "utter_exit_cost_term_ended")
+        assert "no fee" in later.reply().text()
     finally:
         sub.started_on = started
 

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 from assistant.business import AddOnSpec, Catalog
 from assistant.money import format_money
 from assistant.offers.profile import CustomerProfile
+from assistant.replies import Reply
 
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 DEVICES = ("laptop", "phone", "tablet", "tv")
@@ -92,15 +93,21 @@ def _from_model(
     for feature, _weight in contributions:
         kind, _, value = feature.partition(":")
         if kind == "addon" and value in catalog.addons:
-            return f"Customers who have {catalog.addons[value].name}, as you do, often add {spec.name}."
+            return Reply(
+                "utter_part_reason_has_addon", {"owned": catalog.addons[value].name, "addon": spec.name}
+            ).text()
         if kind == "plan" and value in catalog.plans:
-            return f"Customers on {catalog.plans[value].name}, as you are, often add {spec.name}."
+            return Reply(
+                "utter_part_reason_on_plan", {"plan_name": catalog.plans[value].name, "addon": spec.name}
+            ).text()
         if kind == "owns":
             noun = CATEGORY_NOUNS.get(value, value.replace("_", " "))
-            return f"Customers who bought {noun} from us, as you did, often add {spec.name}."
+            return Reply("utter_part_reason_bought", {"bought": noun, "addon": spec.name}).text()
         if kind == "attr":
             name, _, setting = value.partition("=")
-            return f"Customers with {name} {setting}, as you have, often add {spec.name}."
+            return Reply(
+                "utter_part_reason_attribute", {"attribute": name, "setting": setting, "addon": spec.name}
+            ).text()
     return None
 
 
@@ -119,7 +126,12 @@ def reason_for(
     text = _from_model(contributions or [], catalog, spec, profile)
     if text:
         return text
-    what = f" ({spec.description.rstrip('.')})" if spec.description else ""
+    about = {"addon": spec.name, "description": spec.description.rstrip(".")}
     if share:
-        return f"{share:.0%} of customers who can take {spec.name}{what} have it."
-    return f"{spec.name}{what} is available on your account."
+        about["share"] = f"{share:.0%}"
+        return Reply(
+            "utter_part_reason_share_described" if spec.description else "utter_part_reason_share", about
+        ).text()
+    return Reply(
+        "utter_part_reason_available_described" if spec.description else "utter_part_reason_available", about
+    ).text()
