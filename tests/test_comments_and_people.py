@@ -47,5 +47,6 @@ def test_scorecards_kudos_and_themes_endpoints(api):  # noqa: F811
     kudos_comments = [k["comment"] for k in people["kudos"]]
     assert posted[0][1] in kudos_comments and posted[1][1] not in kudos_comments
     themes = api.get("/api/feedback/themes", auth=SUPERVISOR).json()
-    assert "modem" in dict(themes["detractor"]["themes"])
+    # (the marker can join the phrase: "cfbcaf modem" when its hex digits are all letters)
+    assert any("modem" in theme for theme in dict(themes["detractor"]["themes"]))
     assert api.get("/api/scorecards", auth=("priya", "priya-demo")).status_code == 403
