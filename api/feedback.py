@@ -325,6 +325,9 @@ def get_feedback(
         sort=sort, descending=order == "desc", page=page, page_size=page_size,
     )  # fmt: skip
     if format == "csv":
+        # The stream reads through a session of its own; this one's connection goes back to the
+        # pool now rather than after the last row is sent.
+        session.close()
         return StreamingResponse(
             feedback_csv(query),
             media_type="text/csv",

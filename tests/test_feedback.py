@@ -336,6 +336,27 @@ def test_a_database_failure_mid_export_ends_the_file_with_a_line_not_a_trace(api
     assert any("feedback export stopped after 1000 rows" in r.getMessage() for r in caplog.records)
 
 
+def test_an_export_holds_one_database_connection_while_it_streams(api, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    post(api, rep, 7, "fine")
+    held = []
+
+    def noting_connections(session, query, batch_rows, at_most=None):
+        for batch in feedback_export(session, query, batch_rows, at_most):
+            held.append(db.get_engine().pool.checkedout())
+            yield batch
+
+    monkeypatch.setattr(feedback_api, "feedback_export", noting_connections)
+    with TestClient(app, headers={"X-Console": "1"}) as browser:  # signed in with the cookie, read per request
+        assert browser.post("/api/session", json={"username": "sam", "password": "sam-demo"}).status_code == 200
+        assert len(browser.get(f"/api/feedback?rep={rep}&format=csv").text.splitlines()) == 2
+    assert held == [1]  # the export's own; the request's session gave its connection back
+
+
 def test_an_export_past_its_cap_says_where_it_stopped(api, monkeypatch):
     rep = f"rep-{uuid.uuid4().hex[:6]}"
     for nps in range(4):
