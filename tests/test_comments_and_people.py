@@ -6,9 +6,11 @@ import uuid
 from typing import List
 
 import pytest
+from sqlalchemy import delete
 
 from assistant.cx import comments
 from assistant.cx.comments import ThemeCache, analyse, sentiment
+from assistant.models import Feedback
 from tests.test_feedback import SUPERVISOR, api, survey  # noqa: F401  (fixture)
 
 
@@ -96,6 +98,17 @@ def test_a_new_comment_is_the_only_one_analysed_and_is_counted(api, spacy_runs):
     assert after["comments_total"] == before["comments_total"] + 1
     modem = lambda summary: dict(summary["detractor"]["themes"]).get("modem", 0)  # noqa: E731
     assert modem(after) == modem(before) + 1
+
+
+def test_a_removed_comment_is_noticed(api, spacy_runs, session):  # noqa: F811
+    body = survey(nps=9, comment="Helpful agent, quick fix")
+    assert api.post("/api/feedback", json=body).status_code == 201
+    post_comment(api, 8, "Fine")  # so the removed one is not the newest
+    before = api.get("/api/feedback/themes", auth=SUPERVISOR).json()
+    session.execute(delete(Feedback).where(Feedback.conversation_id == body["conversation_id"]))
+    session.commit()
+    after = api.get("/api/feedback/themes", auth=SUPERVISOR).json()
+    assert after["comments_total"] == before["comments_total"] - 1
 
 
 def test_themes_analyse_at_most_the_cap_and_say_so(api, spacy_runs, monkeypatch):  # noqa: F811
