@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date
-from typing import List, Literal, Optional
+from typing import Iterator, List, Literal, Optional
 from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,7 @@ from assistant.cx.feedback import (
     FeedbackQuery,
     FollowUpError,
     ScoreGroup,
+    feedback_export,
     feedback_log,
     is_overdue,
     record_feedback,
@@ -34,6 +37,7 @@ from assistant.identity import InvalidToken, survey_secret, verify_survey_token
 from assistant.models import Feedback, FollowUp
 from connectors.transcripts import transcript
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["feedback"])
 
 MAX_COMMENT = 2000
@@ -215,8 +219,9 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
-def _row(feedback) -> FeedbackRow:
-    return FeedbackRow(
+def _fields(feedback) -> dict:
+    """A log row's fields from a stored answer (a `Feedback` or an export row with the same names)."""
+    return dict(
         id=feedback.id,
         conversation_id=feedback.conversation_id,
         customer_id=feedback.customer_id,
@@ -233,6 +238,10 @@ def _row(feedback) -> FeedbackRow:
     )
 
 
+def _row(feedback) -> FeedbackRow:
+    return FeedbackRow(**_fields(feedback))
+
+
 def _csv_cell(value) -> str:
     text = "" if value is None else str(value)
     # A cell starting with = + - @ would run as a formula in a spreadsheet; one starting
@@ -240,10 +249,57 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+# The export is streamed a batch of rows at a time, so the sidecar holds one
+# batch however many rows match; past EXPORT_AT_MOST rows it stops and says so.
+EXPORT_BATCH_ROWS = 1000
+EXPORT_AT_MOST = 1_000_000
+
+
+def feedback_csv(query: FeedbackQuery) -> Iterator[str]:
+    """The feedback log as CSV text, one chunk per batch of rows read.
+
+    It runs while the response is sent, after the request's own session has
+    closed, so it reads through a session of its own. The status and headers
+    are gone by then: if the database fails mid-way, the error is logged and
+    the file ends with a line saying where the export stopped (no stack
+    trace reaches the client).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield taken()
+    written = 0
+    try:
+        with session_scope() as session:
+            for batch in feedback_export(session, query, EXPORT_BATCH_ROWS, at_most=EXPORT_AT_MOST + 1):
+                for row in batch:
+                    if written == EXPORT_AT_MOST:
+                        writer.writerow([f"Export stopped at {written:,} rows: narrow the filters for the rest."])
+                        yield taken()
+                        return
+                    values = _fields(row)
+                    writer.writerow([_csv_cell(values[name]) for name in CSV_COLUMNS])
+                    written += 1
+                yield taken()
+    except Exception:  # the client has its 200 already: end the file saying so, never with a trace
+        logger.exception("feedback export stopped after %d rows", written)
+        writer.writerow(
+            [f"Export stopped after {written:,} rows: something went wrong on our side; please export again."]
+        )
+        yield taken()
+
+
 @router.get(
     "/feedback",
     response_model=FeedbackPage,
-    summary="The feedback log: filter, search, sort, page, or export as CSV",
+    summary="The feedback log: filter, search, sort, page, or export as CSV (streamed)",
     responses={200: {"content": {"text/csv": {}}}},
 )
 def get_feedback(
@@ -269,20 +325,15 @@ def get_feedback(
         sort=sort, descending=order == "desc", page=page, page_size=page_size,
     )  # fmt: skip
     if format == "csv":
-        query.page, query.page_size = 1, 1_000_000
-    rows, total = feedback_log(session, query)
-    if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for row in map(_row, rows):
-            values = row.dict()
-            writer.writerow([_csv_cell(values[name]) for name in CSV_COLUMNS])
-        return Response(
-            buffer.getvalue(),
+        # The stream reads through a session of its own; this one's connection goes back to the
+        # pool now rather than after the last row is sent.
+        session.close()
+        return StreamingResponse(
+            feedback_csv(query),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="feedback.csv"'},
         )
+    rows, total = feedback_log(session, query)
     return FeedbackPage(total=total, page=page, page_size=page_size, rows=[_row(r) for r in rows])
 
 

@@ -6,14 +6,12 @@ from datetime import date
 from typing import List, Optional, Tuple
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, SupervisorDep
 from api.feedback import Measure, NpsMeasure, _measure
 from assistant.cx import comments as comment_analysis
 from assistant.cx.people import kudos, scorecards
-from assistant.models import Feedback
 
 router = APIRouter(prefix="/api", tags=["people"])
 
@@ -69,6 +67,13 @@ class ThemesOut(BaseModel):
     promoter: BandThemes
     passive: BandThemes
     detractor: BandThemes
+    comments_analysed: int = Field(..., description="How many of the newest comments in the range were analysed")
+    comments_total: int = Field(..., description="How many comments the range holds")
+    analysed_at_most: int = Field(
+        ...,
+        description="The most a summary analyses: the newest comments up to this many "
+        f"(and {comment_analysis.THEMES_CHARACTERS_AT_MOST:,} characters)",
+    )
 
 
 @router.get("/feedback/themes", response_model=ThemesOut, summary="Recurring themes and sentiment by NPS band")
@@ -77,15 +82,19 @@ def get_themes(
     _user: SupervisorDep,
     date_from: Optional[date] = Query(None, alias="from"),
     date_to: Optional[date] = Query(None, alias="to"),
-    limit: int = Query(2000, ge=1, le=20000, description="Newest comments analysed"),
+    limit: int = Query(
+        comment_analysis.THEMES_AT_MOST,
+        ge=1,
+        le=20000,
+        description=f"Newest comments analysed; never more than {comment_analysis.THEMES_AT_MOST:,}",
+    ),
 ) -> ThemesOut:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(status_code=422, detail="'from' is after 'to': no day can be in that range.")
-    query = select(Feedback.comment, Feedback.nps).where(Feedback.comment != "")
-    if date_from:
-        query = query.where(Feedback.created_on >= date_from)
-    if date_to:
-        query = query.where(Feedback.created_on <= date_to)
-    rows = session.execute(query.order_by(Feedback.created_at.desc()).limit(limit)).all()
-    summary = comment_analysis.analyse(rows)
-    return ThemesOut(**{band: BandThemes(**value.__dict__) for band, value in summary.items()})
+    summary = comment_analysis.themes(session, date_from, date_to, newest=limit)
+    return ThemesOut(
+        **{band: BandThemes(**value.__dict__) for band, value in summary.bands.items()},
+        comments_analysed=summary.comments_analysed,
+        comments_total=summary.comments_total,
+        analysed_at_most=comment_analysis.THEMES_AT_MOST,
+    )

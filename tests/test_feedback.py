@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import csv
+import io
+import tracemalloc
 import uuid
 from datetime import date, datetime, timedelta
+from typing import List, Tuple
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
+from api import feedback as feedback_api
 from assistant import clock, db
-from assistant.cx.feedback import FeedbackConflict, record_feedback, scores
+from assistant.cx.feedback import FeedbackConflict, feedback_export, record_feedback, scores
 from assistant.demo_data import prepare_database
 from assistant.identity import mint_survey_token, survey_secret
 from assistant.models import Feedback, FollowUp
@@ -192,11 +200,172 @@ def test_feedback_log_as_csv_keeps_comments_as_written_and_defuses_formulas(api)
     post(api, rep, 9, '=HYPERLINK("http://evil")')
     response = api.get(f"/api/feedback?rep={rep}&format=csv&sort=nps&order=asc", auth=SUPERVISOR)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    import csv as csv_module
-    import io
-
-    rows = list(csv_module.DictReader(io.StringIO(response.text)))
+    rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["comment"] for r in rows] == ['<script>alert(1)</script>, "quoted"', '\'=HYPERLINK("http://evil")']
+
+
+def test_csv_export_is_the_log_as_before_header_quoting_and_cells(api):
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    first = post(api, rep, 3, '<script>alert(1)</script>, "quoted"')
+    second = post(api, rep, 9, "-2 for the wait\nbut fixed")
+    response = api.get(f"/api/feedback?rep={rep}&format=csv&sort=nps&order=asc", auth=SUPERVISOR)
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="feedback.csv"'
+    text = response.text
+    assert text.startswith(
+        "id,created_at,conversation_id,customer_id,nps,band,csat,ces,rep_id,channel,topic,comment,transcript_url\r\n"
+    )
+    rows = api.get(f"/api/feedback?rep={rep}&sort=nps&order=asc", auth=SUPERVISOR).json()["rows"]
+    expected = "".join(
+        f"{r['id']},{r['created_at']},{r['conversation_id']},C00001,{r['nps']},{r['band']},,,{rep},chat,,"
+        f"{comment},/api/conversations/{r['conversation_id']}/transcript\r\n"
+        for r, comment in zip(rows, ['"<script>alert(1)</script>, ""quoted"""', '"\'-2 for the wait\nbut fixed"'])
+    )
+    assert [r["conversation_id"] for r in rows] == [first, second]
+    assert text.split("\r\n", 1)[1] == expected  # nothing after the rows: no "export stopped" line
+
+
+@pytest.fixture
+def log_of_20k(tmp_path, database_url):
+    """The sidecar pointed, for one test, at a database of its own holding 20,000 answers."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'big-log.db'}")
+    prepare_database(engine, customers=3, today=date(2026, 11, 2))
+    start = datetime(2026, 1, 1)
+    rows = []
+    for i in range(20_000):
+        moment = start + timedelta(minutes=i)
+        day = moment.date()
+        comment = "=SUM(A1:A9)" if i % 7 == 0 else f'row {i}, "quoted"'
+        rows.append(dict(
+            conversation_id=f"big-{i}", customer_id=None, nps=i % 11, csat=None, ces=1 + i % 7, comment=comment,
+            rep_id="big", channel="chat", topic=None, created_at=moment, created_on=day,
+            week=day - timedelta(days=day.weekday()), month=day.replace(day=1),
+        ))  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(Feedback), rows)
+    previous = db.get_engine()
+    db.use_engine(engine)
+    yield engine
+    db.use_engine(previous)
+    engine.dispose()
+
+
+def test_a_20k_row_export_has_every_row_in_order_with_cells_defused(api, log_of_20k):
+    response = api.get("/api/feedback?format=csv&rep=big", auth=SUPERVISOR)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 20_000
+    ids = [int(r["id"]) for r in rows]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 20_000  # newest first, each once
+    by_conversation = {r["conversation_id"]: r for r in rows}
+    assert by_conversation["big-0"]["comment"] == "'=SUM(A1:A9)"
+    assert by_conversation["big-19998"]["comment"] == 'row 19998, "quoted"'
+    assert by_conversation["big-19998"]["band"] == "detractor" and by_conversation["big-19998"]["nps"] == "0"
+
+
+def _streamed_get(path: str, query: str) -> Tuple[int, List[int]]:
+    """GET straight through the ASGI app: the status and the size of each body message, nothing kept."""
+    from api.main import app
+
+    sizes: List[int] = []
+    status = {}
+    done = asyncio.Event()
+
+    async def receive():
+        if not status:
+            status["asked"] = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status["code"] = message["status"]
+        elif message["type"] == "http.response.body":
+            sizes.append(len(message.get("body", b"")))
+            if not message.get("more_body"):
+                done.set()
+
+    credentials = base64.b64encode(":".join(SUPERVISOR).encode())
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"authorization", b"Basic " + credentials)],
+        "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    return status["code"], sizes
+
+
+def _peak_memory_of_export(query: str) -> Tuple[int, List[int]]:
+    tracemalloc.start()
+    try:
+        status, sizes = _streamed_get("/api/feedback", query)
+        assert status == 200
+        return tracemalloc.get_traced_memory()[1], sizes
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_20k_row_export_streams_in_batches_and_its_memory_does_not_grow_with_the_rows(api, log_of_20k):
+    _streamed_get("/api/feedback", "format=csv&rep=big&to=2026-01-01")  # a warm-up: imports, compiled queries
+    peak_of_3_days, sizes_of_3_days = _peak_memory_of_export("format=csv&rep=big&to=2026-01-03")  # 4,320 rows
+    peak, sizes = _peak_memory_of_export("format=csv&rep=big")
+    data_chunks = [size for size in sizes if size]
+    # the header, then one chunk per batch of 1,000 rows read
+    assert len(data_chunks) == 1 + 20_000 // feedback_api.EXPORT_BATCH_ROWS
+    # Holding every row would take more memory for 20,000 rows than for 4,320,
+    # more than the 1.9 MB of CSV they add; a batch at a time takes the same.
+    added = sum(sizes) - sum(sizes_of_3_days)
+    assert peak - peak_of_3_days < added / 10, (peak, peak_of_3_days, added)
+
+
+def test_a_database_failure_mid_export_ends_the_file_with_a_line_not_a_trace(api, log_of_20k, monkeypatch, caplog):
+    def failing_after_one_batch(session, query, batch_rows, at_most=None):
+        batches = feedback_export(session, query, batch_rows, at_most)
+        yield next(batches)
+        raise OperationalError("SELECT feedback.id ...", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(feedback_api, "feedback_export", failing_after_one_batch)
+    response = api.get("/api/feedback?format=csv&rep=big", auth=SUPERVISOR)
+    assert response.status_code == 200
+    lines = list(csv.reader(io.StringIO(response.text)))
+    assert len(lines) == 1 + 1_000 + 1
+    assert lines[-1] == ["Export stopped after 1,000 rows: something went wrong on our side; please export again."]
+    assert "Traceback" not in response.text and "disk I/O" not in response.text
+    assert any("feedback export stopped after 1000 rows" in r.getMessage() for r in caplog.records)
+
+
+def test_an_export_holds_one_database_connection_while_it_streams(api, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    post(api, rep, 7, "fine")
+    held = []
+
+    def noting_connections(session, query, batch_rows, at_most=None):
+        for batch in feedback_export(session, query, batch_rows, at_most):
+            held.append(db.get_engine().pool.checkedout())
+            yield batch
+
+    monkeypatch.setattr(feedback_api, "feedback_export", noting_connections)
+    with TestClient(app, headers={"X-Console": "1"}) as browser:  # signed in with the cookie, read per request
+        assert browser.post("/api/session", json={"username": "sam", "password": "sam-demo"}).status_code == 200
+        assert len(browser.get(f"/api/feedback?rep={rep}&format=csv").text.splitlines()) == 2
+    assert held == [1]  # the export's own; the request's session gave its connection back
+
+
+def test_an_export_past_its_cap_says_where_it_stopped(api, monkeypatch):
+    rep = f"rep-{uuid.uuid4().hex[:6]}"
+    for nps in range(4):
+        post(api, rep, nps, "fine")
+    monkeypatch.setattr(feedback_api, "EXPORT_AT_MOST", 3)
+    lines = api.get(f"/api/feedback?rep={rep}&format=csv", auth=SUPERVISOR).text.splitlines()
+    assert len(lines) == 1 + 3 + 1 and lines[-1] == "Export stopped at 3 rows: narrow the filters for the rest."
+    monkeypatch.setattr(feedback_api, "EXPORT_AT_MOST", 4)
+    assert len(api.get(f"/api/feedback?rep={rep}&format=csv", auth=SUPERVISOR).text.splitlines()) == 1 + 4
 
 
 def test_feedback_log_refuses_an_impossible_range_and_non_supervisors(api):

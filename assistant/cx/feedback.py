@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import case, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from assistant import clock
@@ -167,8 +168,7 @@ class FeedbackQuery:
     page_size: int = 50
 
 
-def feedback_log(session: Session, query: FeedbackQuery) -> Tuple[List[Feedback], int]:
-    """One page of the feedback log and the total matching, filtered in SQL."""
+def _log_conditions(query: FeedbackQuery) -> List[Any]:
     conditions = []
     if query.date_from:
         conditions.append(Feedback.created_on >= query.date_from)
@@ -185,16 +185,54 @@ def feedback_log(session: Session, query: FeedbackQuery) -> Tuple[List[Feedback]
     if query.text:
         escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(func.lower(Feedback.comment).like(f"%{escaped.lower()}%", escape="\\"))
-    total = session.execute(select(func.count()).select_from(Feedback).where(*conditions)).scalar_one()
+    return conditions
+
+
+def _log_order(query: FeedbackQuery) -> Tuple[Any, Any]:
     order = SORTABLE[query.sort]
+    return order.desc() if query.descending else order.asc(), Feedback.id.desc()
+
+
+def feedback_log(session: Session, query: FeedbackQuery) -> Tuple[List[Feedback], int]:
+    """One page of the feedback log and the total matching, filtered in SQL."""
+    conditions = _log_conditions(query)
+    total = session.execute(select(func.count()).select_from(Feedback).where(*conditions)).scalar_one()
     rows = session.execute(
         select(Feedback)
         .where(*conditions)
-        .order_by(order.desc() if query.descending else order.asc(), Feedback.id.desc())
+        .order_by(*_log_order(query))
         .offset((query.page - 1) * query.page_size)
         .limit(query.page_size)
     ).scalars()
     return list(rows), total
+
+
+# What an export row carries: the log's columns, read as plain rows (no ORM objects to build and track).
+EXPORTED = (
+    Feedback.id, Feedback.conversation_id, Feedback.customer_id, Feedback.nps, Feedback.csat, Feedback.ces,
+    Feedback.comment, Feedback.rep_id, Feedback.channel, Feedback.topic, Feedback.created_at,
+)  # fmt: skip
+
+
+def feedback_export(
+    session: Session, query: FeedbackQuery, batch_rows: int = 1000, at_most: Optional[int] = None
+) -> Iterator[List[Row]]:
+    """Every row of the log that matches, in the log's order, a batch at a time (`query.page` is ignored).
+
+    Rows are read as the caller asks for the next batch, so memory holds one
+    batch whatever the size of the export: PostgreSQL sends them through a
+    server-side cursor (`stream_results`), SQLite steps through its result
+    as they are fetched. The read stays open until the last batch is taken
+    (or the iterator is closed), so take batches at the pace they are used.
+    """
+    statement = select(*EXPORTED).where(*_log_conditions(query)).order_by(*_log_order(query))
+    if at_most is not None:
+        statement = statement.limit(at_most)
+    result = session.execute(statement.execution_options(stream_results=True, yield_per=batch_rows))
+    try:
+        yield from result.partitions()
+    finally:
+        result.close()
 
 
 FOLLOW_UP_STEPS = ("open", "contacted", "resolved")
