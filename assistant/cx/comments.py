@@ -45,8 +45,8 @@ THEME_POS = {"NOUN", "PROPN"}
 BANDS = ("all", "promoter", "passive", "detractor")
 
 # A summary reads at most this many of the newest comments in its range, and
-# at most this much text: about 3 s of spaCy on the 2-core AMD EPYC machine
-# for 2,000 short comments, and no more for long ones.
+# at most this much text: a cold request over 2,000 short comments took
+# 3.9-4.6 s on a shared 2-core AMD EPYC (README), and long ones cost no more.
 THEMES_AT_MOST = 2000
 THEMES_CHARACTERS_AT_MOST = 300_000
 # The cache: readings of this many comments (a few hundred bytes each) and this many summaries.
