@@ -40,16 +40,21 @@ def drain_outbox() -> outbox.Drained:
         return outbox.drain(session)
 
 
-async def keep_draining(every: float = OUTBOX_DRAIN_SECONDS) -> None:
-    """Deliver waiting surveys until the sidecar stops; a failure is logged and the next round comes."""
+async def repeat(work, every: float, failure: str) -> None:
+    """`work()` on a thread, then every `every` seconds; a failure is logged (`failure`) and the next round comes."""
     while True:
         try:
-            await asyncio.to_thread(drain_outbox)
+            await asyncio.to_thread(work)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - whatever went wrong, the loop must not die silently
-            logger.exception("could not drain the feedback outbox; trying again in %s s", every)
+            logger.exception("%s; trying again in %s s", failure, every)
         await asyncio.sleep(every)
+
+
+async def keep_draining(every: float = OUTBOX_DRAIN_SECONDS) -> None:
+    """Deliver waiting surveys until the sidecar stops."""
+    await repeat(lambda: drain_outbox(), every, "could not drain the feedback outbox")
 
 
 def retention_round() -> None:
@@ -64,14 +69,7 @@ def retention_round() -> None:
 
 async def keep_applying_retention(every: float = RETENTION_SECONDS) -> None:
     """Once at start, then daily: expired transcripts deleted, closed accounts erased."""
-    while True:
-        try:
-            await asyncio.to_thread(retention_round)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - logged; tried again at the next round
-            logger.exception("the retention round failed; trying again in %s s", every)
-        await asyncio.sleep(every)
+    await repeat(retention_round, every, "the retention round failed")
 
 
 @asynccontextmanager

@@ -6,30 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from assistant import db
 from assistant.cx import outbox
-from assistant.demo_data import prepare_database
 from assistant.handoff import request_handoff, take_handoff
 from assistant.models import Feedback, FeedbackDeadLetter, FeedbackOutbox, Handoff
+from tests.test_feedback import fresh  # noqa: F401  (fixture)
 
 NOW = datetime(2026, 11, 2, 10, 0)
 SUPERVISOR = ("sam", "sam-demo")
 REP = ("priya", "priya-demo")
-
-
-@pytest.fixture
-def fresh():
-    engine = db.make_engine("sqlite://")
-    prepare_database(engine, customers=10, today=date(2026, 11, 2))
-    with sessionmaker(engine, future=True)() as session:
-        yield session
 
 
 def waiting(session, conversation_id, payload) -> FeedbackOutbox:
@@ -48,7 +38,7 @@ def survey(conversation_id, **answers) -> dict:
     return {"conversation_id": conversation_id, "customer_id": "C00001", "nps": 9, **answers}
 
 
-def test_a_poison_row_does_not_block_the_next_and_lands_in_the_dead_letters(fresh):
+def test_a_poison_row_does_not_block_the_next_and_lands_in_the_dead_letters(fresh):  # noqa: F811
     poison = waiting(fresh, "c-poison", "{not json")
     out_of_range = waiting(fresh, "c-range", survey("c-range", nps=42))
     good = waiting(fresh, "c-good", survey("c-good", comment="quick"))
@@ -65,7 +55,7 @@ def test_a_poison_row_does_not_block_the_next_and_lands_in_the_dead_letters(fres
     assert poison.id not in left and out_of_range.id not in left and good.id in left
 
 
-def test_a_row_that_fails_for_now_waits_longer_each_time_then_moves_to_the_dead_letters(fresh, monkeypatch):
+def test_a_row_that_fails_for_now_waits_longer_each_time_then_moves_to_the_dead_letters(fresh, monkeypatch):  # noqa: F811
     row = waiting(fresh, "c-flaky", survey("c-flaky"))
     other = waiting(fresh, "c-other", survey("c-other", nps=3))
     real = outbox.record_feedback
@@ -101,7 +91,7 @@ def test_a_row_that_fails_for_now_waits_longer_each_time_then_moves_to_the_dead_
     ]
 
 
-def test_different_feedback_already_recorded_is_kept_not_dropped(fresh):
+def test_different_feedback_already_recorded_is_kept_not_dropped(fresh):  # noqa: F811
     outbox.record_feedback(fresh, **survey("c-twice", nps=2))
     waiting(fresh, "c-twice", survey("c-twice", nps=10))
     assert outbox.drain(fresh, now=NOW).dead == 1

@@ -49,16 +49,21 @@ def put(session: Session, feedback: Dict[str, Any], error: str = "") -> Feedback
     return row
 
 
-def refuse(session: Session, feedback: Dict[str, Any], error: str, attempts: int = 1) -> FeedbackDeadLetter:
+def refuse(session: Session, feedback: Dict[str, Any], error: str) -> FeedbackDeadLetter:
     """Keep a survey that could not be recorded where supervisors see it."""
     now = clock.now()
+    conversation_id = str(feedback.get("conversation_id") or "?")[:120]
+    return _dead_letter(session, conversation_id, json.dumps(feedback), now, now, 1, error or "refused")
+
+
+def _dead_letter(session: Session, conversation_id, payload, answered_at, failed_at, attempts, error):
     letter = FeedbackDeadLetter(
-        conversation_id=str(feedback.get("conversation_id") or "?")[:120],
-        payload=json.dumps(feedback),
-        created_at=now,
-        failed_at=now,
+        conversation_id=conversation_id,
+        payload=payload,
+        created_at=answered_at,
+        failed_at=failed_at,
         attempts=attempts,
-        last_error=(error or "refused")[:200],
+        last_error=error[:200],
     )
     session.add(letter)
     session.flush()
@@ -129,16 +134,7 @@ def _failed(session: Session, row: FeedbackOutbox, error: Exception, now: dateti
     permanent = isinstance(error, (UndeliverableFeedback, FeedbackConflict, TypeError))
     if permanent or row.attempts >= MAX_ATTEMPTS:
         logger.error("feedback for %s moved to the dead letters: %s", row.conversation_id, reason)
-        session.add(
-            FeedbackDeadLetter(
-                conversation_id=row.conversation_id,
-                payload=row.payload,
-                created_at=row.created_at,
-                failed_at=now,
-                attempts=row.attempts,
-                last_error=reason,
-            )
-        )
+        _dead_letter(session, row.conversation_id, row.payload, row.created_at, now, row.attempts, reason)
         session.delete(row)
         outcome.dead += 1
         return
