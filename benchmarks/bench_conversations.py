@@ -1,14 +1,17 @@
 """`make bench-conversations`: the project's multi-turn conversation set, by kind of turn.
 
-Replays benchmarks/conversations.yml over the REST channel against the real
-Rasa server, action server and a fresh demo database, and prints, per kind
-of turn (follow-up, correction, a question inside a form, two requests in
-one message, typed answers, repair, out of scope), the turns right out of
-all, with the reply latency. Figures, not pass/fail.
+Replays benchmarks/conversations.yml (or the set given with `--set PATH`)
+over the REST channel against the real Rasa server, action server and a
+fresh demo database, and prints, per kind of turn (follow-up, correction, a
+question inside a form, two requests in one message, typed answers, a
+question about an offer, repair, out of scope), the turns right out of all,
+with the reply latency, then each turn missed: what was said, the reply and
+its buttons. Figures, not pass/fail.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import tempfile
@@ -28,13 +31,20 @@ from scripts.services import build_services, start_all, stop_all
 
 PORTS = {"rasa_port": 5305, "actions_port": 5355, "api_port": 8300}
 SET = Path(__file__).parent / "conversations.yml"
-RESULTS = Path(__file__).parent / "results" / "conversations.json"
+RESULTS = Path(__file__).parent / "results"
 
 
-def turn_right(turn: dict, reply: str) -> bool:
+def turn_right(turn: dict, reply: str, titles: list | None = None) -> bool:
+    """All of `expect`, one of `expect_any`, none of `avoid` in the reply; one of
+    `buttons_any` in a button's title and none of `buttons_avoid`."""
+    titles = titles or []
     if any(expected not in reply for expected in turn.get("expect", [])):
         return False
     if turn.get("expect_any") and not any(expected in reply for expected in turn["expect_any"]):
+        return False
+    if turn.get("buttons_any") and not any(e in title for e in turn["buttons_any"] for title in titles):
+        return False
+    if any(avoided in title for avoided in turn.get("buttons_avoid", []) for title in titles):
         return False
     return not any(avoided in reply for avoided in turn.get("avoid", []))
 
@@ -45,7 +55,10 @@ def percentile(values, q):
 
 
 def main() -> None:
-    conversations = yaml.safe_load(SET.read_text())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=SET, help="the conversation set (default: %(default)s)")
+    chosen = parser.parse_args().set
+    conversations = yaml.safe_load(chosen.read_text())
     model = train_if_changed()
     workdir = Path(tempfile.mkdtemp())
     url = f"sqlite:///{workdir / 'conversations.db'}"
@@ -63,13 +76,23 @@ def main() -> None:
                 started = time.perf_counter()
                 response = client.post(webhook, json=body)
                 latencies.append((time.perf_counter() - started) * 1000)
-                reply = " ".join(m.get("text", "") for m in response.json()) if response.status_code == 200 else ""
+                messages = response.json() if response.status_code == 200 else []
+                reply = " ".join(m.get("text", "") for m in messages)
+                titles = [b["title"] for m in messages for b in m.get("buttons") or []]
                 kind = conversation["kind"]
                 total[kind] += 1
-                if turn_right(turn, reply):
+                if turn_right(turn, reply, titles):
                     right[kind] += 1
                 else:
-                    misses.append({"kind": kind, "said": turn["say"], "reply": reply})
+                    misses.append(
+                        {
+                            "kind": kind,
+                            "customer": conversation["customer"],
+                            "said": turn["say"],
+                            "reply": reply,
+                            "buttons": titles,
+                        }
+                    )
     finally:
         stop_all(services)
     all_right, all_total = sum(right.values()), sum(total.values())
@@ -79,10 +102,15 @@ def main() -> None:
         print(f"{kind:<16} {right[kind]:>3} / {total[kind]:<3} ({right[kind] / total[kind]:.0%})")
     print(f"{'all':<16} {all_right:>3} / {all_total:<3} ({all_right / all_total:.0%})")
     print(f"reply latency: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
+    print(f"set: {chosen}, {len(conversations)} conversations; {len(misses)} turns missed:")
     for miss in misses:
-        print(f"  missed [{miss['kind']}] {miss['said']!r} -> {miss['reply'][:160]!r}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+        print(f"  missed [{miss['kind']}] {miss['customer']} {miss['said']!r}")
+        print(f"      -> {miss['reply']!r}")
+        if miss["buttons"]:
+            print(f"      buttons: {miss['buttons']}")
+    results = RESULTS / f"{chosen.stem}.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(
         json.dumps(
             {
                 "machine": machine(),
@@ -96,7 +124,7 @@ def main() -> None:
             indent=2,
         )
     )
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    print(f"written {results.resolve().relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
