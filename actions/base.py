@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from actions.off_loop import OffTheLoop
 from actions.routing import handling_action
-from assistant.consent import Consent, read_consent
+from assistant.consent import Consent, is_plain_no, read_consent
 from assistant.customers import get_customer
 from assistant.db import session_scope
 from assistant.models import Customer
 from assistant.offers.chat import asks_about_offer
 from assistant.offers.log import ignore_pending_offers
+from assistant.plans import asks_about_alternative
 from assistant.requests import other_requests
 from assistant.tickets import asks_about_a_ticket
 from assistant.typed_answers import read_choice
@@ -84,6 +85,9 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                     # The customer moved on without answering the offer: it counts as ignored.
                     ignore_pending_offers(session, tracker.sender_id)
                     events.append(SlotSet("offer_id", None))
+                if self.name() not in ALTERNATIVE_ACTIONS and asked_about_alternative(tracker):
+                    # "how fast is it?" read as a plan question: it asks about the alternative to cancelling
+                    return events + [FollowupAction("action_answer_alternative")]
                 if tracker.get_slot("pending_change") and self.name() not in CHANGE_ACTIONS:
                     follow = self._settle_pending_change(dispatcher, tracker, events)
                     if follow:
@@ -97,7 +101,7 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                     return (
                         events + [SlotSet("form_stopped", None)] + [SlotSet(s, None) for s in FORM_SUBMITS[self.name()]]
                     )
-                if self.name() not in NOT_REDIRECTED and asks_about_a_ticket(_latest_text(tracker)):
+                if self._asks_about_a_ticket_instead(_latest_text(tracker)):
                     # "any update on my ticket?" read as an order or a complaint: the ticket's state answers it
                     return events + [FollowupAction("action_ticket_status")]
                 if self.name() not in CHANGE_ACTIONS and asked_again(tracker, self.name()):
@@ -120,19 +124,31 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
         """A change was asked about and the customer said something the NLU sent here.
 
         A plain yes to that question is still that yes ("yes please refund it"
-        read as a new refund request): `action_answer_change` answers it.
-        Anything else moves on, and the change is dropped, saying so.
+        read as a new refund request): `action_answer_change` answers it. A
+        no is still that no ("no leave it, just checking" read as an order
+        question): nothing is written and the customer hears that nothing
+        changed. Anything else moves on, and the change is dropped, saying so.
         """
         from actions.changes import pending_answered_now
 
         answered = pending_answered_now(tracker)
-        if answered is not None and read_consent((tracker.latest_message or {}).get("text")) is Consent.YES:
+        said = _latest_text(tracker)
+        if answered is not None and (read_consent(said) is Consent.YES or is_plain_no(said)):
             return "action_answer_change"
         events.append(SlotSet("pending_change", None))
         tracker.slots["pending_change"] = None
         if answered is not None and answered.kind != self.replaces_pending:
             dispatcher.utter_message(response="utter_change_left")
         return None
+
+    def _asks_about_a_ticket_instead(self, text: Text) -> bool:
+        """A question about a ticket already opened, sent here by the NLU; not when this action answers
+        another request of the same message ("has my phone come? and what's happening with my ticket"),
+        which then hands on to the ticket's state (after_answer)."""
+        if self.name() in NOT_REDIRECTED or not asks_about_a_ticket(text):
+            return False
+        asked = [handling_action(request) for request in other_requests(text, None)]
+        return not (len(asked) >= 2 and self.name() in asked)
 
     def ask_identity(self, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
         """Ask who they are, then come back to this action (see action_resume_request)."""
@@ -162,6 +178,19 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
         customer: Optional[Customer],
     ) -> List[Dict[Text, Any]]:
         """Answer for `customer` (None only when `requires_identity` is False)."""
+
+
+# The actions that ask about or describe the alternative offered instead of cancelling (actions/plans.py).
+ALTERNATIVE_ACTIONS = ("action_ask_keep_with_offer", "action_answer_alternative")
+
+
+def asked_about_alternative(tracker: Tracker) -> bool:
+    """ "How much would that be?" while the alternative to cancelling waits for its answer."""
+    return (
+        tracker.active_loop_name == "cancel_form"
+        and tracker.get_slot("requested_slot") == "keep_with_offer"
+        and asks_about_alternative(_latest_text(tracker))
+    )
 
 
 # Actions a question about a ticket already opened is not sent on from.
@@ -220,7 +249,12 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
 def lead_back_into_form(dispatcher: CollectingDispatcher, tracker: Tracker, action: Text) -> bool:
     """A question answered in the middle of a form: a short lead-in before the form asks again."""
     form = tracker.active_loop_name
-    if not form or action.startswith("action_ask_") or action in CHANGE_ACTIONS or action.startswith("validate_"):
+    if (
+        not form
+        or action.startswith("action_ask_")
+        or action in CHANGE_ACTIONS + ALTERNATIVE_ACTIONS
+        or action.startswith("validate_")
+    ):
         return False
     dispatcher.utter_message(response=f"utter_back_to_{form}")
     return True

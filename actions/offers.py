@@ -31,6 +31,7 @@ from assistant.models import AddOn, Customer, OfferEvent
 from assistant.money import format_money
 from assistant.offers.chat import asks_about_offer, make_offer_after_answer
 from assistant.offers.log import accept_offer, decline_offer, ignore_pending_offers
+from assistant.repair import turn_missed
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ TASKS_IN_PROGRESS = {
     "survey_form": "the post-chat survey",
 }
 # Turns that show the assistant misread the customer: no offer in that conversation.
-MISREAD_ACTIONS = ("action_rephrase_or_handoff",)
+# A follow-up the NLU could not place but the assistant handed on and answered is no misread.
 MISREAD_RESPONSES = ("utter_change_left",)
 
 
@@ -62,16 +63,11 @@ def offer_after_answer(tracker: Tracker, session: Session, customer: Customer) -
 
 
 def misread(tracker: Tracker) -> bool:
-    """Did the assistant misunderstand a turn of this conversation (a fallback, a dropped change)?"""
-    for event in tracker.events:
-        kind = event.get("event")
-        if kind == "action" and event.get("name") in MISREAD_ACTIONS:
-            return True
-        if kind == "bot" and (event.get("metadata") or {}).get("utter_action") in MISREAD_RESPONSES:
-            return True
-        if kind == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "nlu_fallback":
-            return True
-    return False
+    """Did the assistant misunderstand a turn of this conversation (a miss, a dropped change)?"""
+    responses = [
+        (event.get("metadata") or {}).get("utter_action") for event in tracker.events if event.get("event") == "bot"
+    ]
+    return turn_missed(responses) or any(response in MISREAD_RESPONSES for response in responses)
 
 
 def offer_now(tracker: Tracker, session: Session, customer: Customer) -> List[Dict[Text, Any]]:

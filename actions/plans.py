@@ -22,6 +22,7 @@ from assistant.money import format_money
 from assistant.plans import (
     CANCEL_REASONS,
     accept_retention_offer,
+    asks_about_alternative,
     change_plan,
     exit_costs,
     main_plan,
@@ -31,6 +32,7 @@ from assistant.plans import (
     price_difference,
     read_plan_choice,
     retention_offer,
+    retention_offer_details,
 )
 from assistant.replies import Reply
 
@@ -236,8 +238,27 @@ class ActionAskKeepWithOffer(CustomerAction):
         return "action_ask_keep_with_offer"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
+        if asks_about_alternative((tracker.latest_message or {}).get("text")):
+            # the alternative was just described (action_answer_alternative): only the question again
+            dispatcher.utter_message(response="utter_cancel_alternative_again")
+            return []
         offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason"))
         dispatcher.utter_message(response="utter_cancel_alternative", offer=offer.alternative.text())
+        return []
+
+
+class ActionAnswerAlternative(CustomerAction):
+    """What the alternative offered instead of cancelling is; the cancellation form then asks again."""
+
+    def name(self) -> Text:
+        return "action_answer_alternative"
+
+    def answer(self, dispatcher, tracker, domain, session, customer):
+        offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason") or "other")
+        if offer is None:
+            return []
+        details = retention_offer_details(session, customer.id, offer)
+        dispatcher.utter_message(response=details.name, **details.values)
         return []
 
 

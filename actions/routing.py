@@ -16,6 +16,8 @@ import yaml
 RULES = Path(__file__).resolve().parent.parent / "data" / "rules.yml"
 # Intents that end or close a chat rather than ask for something: nothing follows.
 CLOSING_INTENTS = ("goodbye", "thank", "deny", "affirm", "give_feedback", "resolved_by_rep")
+# Jobs found by a cue in code rather than an intent of their own (assistant/requests.py, assistant/tickets.py).
+JOBS_WITHOUT_INTENT = {"ticket_status": "action_ticket_status"}
 
 
 @lru_cache(maxsize=1)
@@ -37,4 +39,6 @@ def handling_action(intent: Optional[str]) -> Optional[str]:
     """The action that answers this intent, or the rephrase-or-person fallback; None for closing words."""
     if not intent or intent in CLOSING_INTENTS:
         return None
+    if intent in JOBS_WITHOUT_INTENT:
+        return JOBS_WITHOUT_INTENT[intent]
     return intent_actions().get(intent, "action_rephrase_or_handoff")

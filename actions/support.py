@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,23 +10,32 @@ from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet, UserUtt
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import CustomerAction, lead_back_into_form, request_text, typed_choice, user_message_before
-from actions.changes import propose
+from actions.base import (
+    CustomerAction,
+    asked_about_alternative,
+    lead_back_into_form,
+    request_text,
+    typed_choice,
+    user_message_before,
+)
+from actions.changes import pending_answered_now, propose
 from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
 from actions.routing import handling_action
 from actions.session import StoppableForm
 from assistant import clock
+from assistant.addresses import corrected_address
 from assistant.business import load_faq, load_policies
 from assistant.changes import describe_reports
 from assistant.customers import mask_email
 from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
+from assistant.repair import complains_about_answer, turn_missed
 from assistant.requests import other_requests
 from assistant.tickets import find_open_ticket
 from assistant.troubleshooting import read_step_answer
-from assistant.typed_answers import read_choice
+from assistant.typed_answers import read_button, read_choice
 
 TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
 TROUBLESHOOT_SLOTS = ("tech_issue", "router_restarted", "problem_solved")
@@ -223,9 +233,18 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
         revert = [] if intent in NLU_MISSES else [UserUtteranceReverted()]
-        picked = button_picked_by_place(tracker, text)
+        picked = button_picked_by_place(tracker, text) or button_typed(tracker, text, self.name())
         if picked:
             return picked
+        if asked_about_alternative(tracker):
+            return [FollowupAction("action_answer_alternative")]  # "how much would that be a month?"
+        if corrects_pending_address(tracker, text):
+            # "oops it's EH6 5AB not 5AA" before the yes: the address form reads the correction and asks again
+            return [FollowupAction("address_form")]
+        if complains_about_answer(text) and user_message_before(tracker):
+            # "eh? that doesn't help", read as a no or as nothing: the last answer missed
+            repair(dispatcher, tracker)
+            return revert
         # Handing on needs no revert: each job's rule listens after it ("after <action>, listen").
         requests = other_requests(text, None)
         if len(requests) >= 2:
@@ -267,6 +286,49 @@ def button_picked_by_place(tracker: Tracker, text: Text) -> List[Dict[Text, Any]
         return []
     choice = read_choice(asked, text, numbered=True)
     return [SlotSet(asked, choice), FollowupAction(form)] if choice else []
+
+
+def button_typed(tracker: Tracker, text: Text, this_action: Text) -> List[Dict[Text, Any]]:
+    """A job button of the bot's last question picked by typing ("the first one", "cancelling", "yeah"):
+    that job, with the values its button carries. Yes/no buttons are left to the change and offer rules,
+    which decide a yes on their own."""
+    buttons = last_buttons(tracker)
+    chosen = read_button(text, [b.get("title") or "" for b in buttons])
+    if chosen is None:
+        return []
+    intent, _, values = str(buttons[chosen].get("payload") or "").lstrip("/").partition("{")
+    follow = handling_action(intent)
+    if intent in NOTHING_PENDING or not follow or follow == this_action:
+        return []
+    try:
+        slots = json.loads("{" + values) if values else {}
+    except ValueError:
+        slots = {}
+    return [SlotSet(name, value) for name, value in slots.items()] + [FollowupAction(follow)]
+
+
+def corrects_pending_address(tracker: Tracker, text: Text) -> bool:
+    """The reply to "shall I change your address to ...?" corrects that address (nothing is written)."""
+    proposed = pending_answered_now(tracker)
+    if proposed is None or proposed.kind != "address":
+        return False
+    return corrected_address(proposed.params.get("address", ""), proposed.params.get("postcode", ""), text) is not None
+
+
+def last_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The buttons of the bot's reply to the customer's previous message (none if it had none)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return []
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            buttons = (event.get("data") or {}).get("buttons")
+            if buttons:
+                return buttons
+    return []
 
 
 def last_job(tracker: Tracker) -> Optional[Text]:
@@ -324,14 +386,13 @@ def _question_before(tracker: Tracker):
 
 
 def _previous_turn_missed(tracker: Tracker) -> bool:
-    """Did the bot's reply to the customer's previous message also miss?"""
-    user_turns = 0
+    """Did the bot's reply to the customer's previous message also miss? (A follow-up handed on did not.)"""
+    user_turns, responses = 0, []
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             user_turns += 1
             if user_turns == 2:
-                return False
-        elif event.get("event") == "action" and user_turns == 1:
-            if event.get("name") in ("action_rephrase_or_handoff", "action_repair"):
-                return True
-    return False
+                break
+        elif event.get("event") == "bot" and user_turns == 1:
+            responses.append((event.get("metadata") or {}).get("utter_action"))
+    return turn_missed(responses)

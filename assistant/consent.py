@@ -16,6 +16,8 @@ import re
 from enum import Enum
 from typing import Optional
 
+from assistant.focus import item_categories
+
 
 class Consent(Enum):
     YES = "yes"
@@ -115,3 +117,26 @@ _STOP = re.compile(
 def asks_to_stop(text: Optional[str]) -> bool:
     """ "stop", "cancel that", "never mind" said on its own inside a form: leave the form."""
     return bool(_STOP.match(normalise(text or "")))
+
+
+# What turns a no into something more: a correction or a question of its own
+# ("no, I meant the tablet", "no wait, where is ORD-100002?").
+_MORE_THAN_NO = re.compile(
+    r"\?|\d|\b(?:meant|mean|instead|other|rather|actually (?:the|my)|not (?:that|this) one|the \w+ one|"
+    r"where|when|why|what|which|how|can|could|would|will|is|are|does|do you|order|parcel|bill|plan|refund|"
+    r"payment|ticket)\b"
+)
+
+
+def is_plain_no(text: Optional[str]) -> bool:
+    """A no and nothing else to act on: "no", "no leave it, just checking", "nah i'm fine thanks".
+
+    Not "no, I meant the tablet" or "no, when will it arrive?": those carry a
+    correction or a question, and go where the question goes.
+    """
+    if read_consent(text) is not Consent.NO:
+        return False
+    said = normalise(text or "")
+    if said.startswith(NO_PAYLOAD):
+        return True
+    return not _MORE_THAN_NO.search(said) and not item_categories(said)

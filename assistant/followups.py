@@ -30,13 +30,17 @@ _ABOUT = {
 _REFUND_QUESTION = re.compile(
     r"\b(?:when|how long|how much|where|arrive|get it|get (?:my|the) money|paid|status|any news|why|what for)\b"
 )
+_WHEN_DUE = re.compile(r"\b(?:due|deadline|pay (?:it|this|that|the bill) by|by when)\b")
 _NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
 _OTHER_ORDER = re.compile(r"\bother (?:order|parcel|package|delivery)\b")
 _SHORT = 9  # words: longer messages are requests of their own, not follow-ups
+# Openers that carry no request ("ok so when will it come"): not counted against _SHORT.
+_OPENER = re.compile(r"^(?:(?:ok|okay|oh|so|and|right|well|hmm|um|hi|hiya|hey|cheers|thanks|ta|sorry)\b[ ,.!]*)+")
 
 
 def _normal(text: str) -> str:
-    return " ".join((text or "").lower().replace("\u2019", "'").split())
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    return _OPENER.sub("", said) or said
 
 
 def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[str]) -> Optional[str]:
@@ -48,6 +52,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
         return "track_order"  # "the second order", "the laptop one", "the other order": orders, focus or not
     if last_job == "refund_status" and _REFUND_QUESTION.search(said) and not _NAMES_AN_ORDER.search(said):
         return "refund_status"  # "when will I get it?" right after a refund's state is about that refund
+    if last_job == "explain_bill" and _WHEN_DUE.search(said) and not _NAMES_AN_ORDER.search(said):
+        return "explain_bill"  # "when do i have to pay it by?" right after the bill: its due date
     if focus_order:
         if _CANCEL_IT.search(said):
             return "cancel_order"

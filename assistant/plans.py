@@ -171,6 +171,41 @@ def retention_offer(session: Session, customer_id: str, reason: str) -> Optional
     return None
 
 
+_ABOUT_ALTERNATIVE = re.compile(
+    r"\b(?:how much|price|cost|costs|how fast|fast|slower|faster|quicker|speed|speeds|mbps|difference|what(?:'?s| is| would be) (?:it|that|included)|"
+    r"what do(?:es)? (?:i|it|that) (?:get|include|involve|mean)|what would i get|what'?s the catch|catch|"
+    r"is (?:it|that|there) (?:free|a fee|a charge|a contract)|any (?:fee|charge)|contract|minimum term|"
+    r"how does (?:it|that) work|tell me more|more (?:info|details)|is it (?:any )?good|is it worth)\b"
+)
+
+
+def asks_about_alternative(text: Optional[str]) -> bool:
+    """ "How much would that be?", "how fast is it?", "what's the catch?": a question about the
+    alternative just offered instead of cancelling, not an answer to it."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    return 0 < len(said.split()) <= 14 and bool(_ABOUT_ALTERNATIVE.search(said))
+
+
+def retention_offer_details(session: Session, customer_id: str, offer: RetentionOffer) -> Reply:
+    """What the alternative offered instead of cancelling is, from the catalog and the customer's plan."""
+    if offer.kind == "cheaper_plan" and offer.plan_code:
+        plan = session.get(Plan, offer.plan_code)
+        current = main_plan(session, customer_id)
+        saving = (current.monthly_price_cents if current else plan.monthly_price_cents) - plan.monthly_price_cents
+        speed = Reply("utter_part_alternative_speed", {"speed_mbps": plan.speed_mbps}).text() if plan.speed_mbps else ""
+        return Reply(
+            "utter_alternative_details_cheaper_plan",
+            {
+                "plan_name": plan.name,
+                "price": format_money(plan.monthly_price_cents),
+                "saving": format_money(saving),
+                "speed": speed,
+                "description": plan.description or "",
+            },
+        )
+    return Reply(f"utter_alternative_details_{offer.kind}")
+
+
 def accept_retention_offer(
     session: Session,
     customer_id: str,

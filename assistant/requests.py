@@ -25,18 +25,29 @@ CUES = (
     (
         "explain_bill",
         r"\bbill\b.{0,25}\b(?:high|higher|up|more|increase|increased|expensive|explain|gone up)\b|\bwhy\b.{0,25}\bbill\b|\bexplain (?:my|the) bill\b"
-        r"|\bhow much (?:is|was) (?:my|the|this month's) (?:latest )?bill\b|\bhow much do i owe\b",
+        r"|\bhow much\b.{0,25}\bbill\b|\bhow much do i owe\b|\bwhen(?:'s| is| was)?\b.{0,20}\bbill\b|\bbill\b.{0,20}\bdue\b",
     ),
     (
         "refund_status",
-        r"\bwhere(?:'s| is)\b.{0,15}\brefund\b|\brefund\b.{0,20}\b(?:status|yet|arrived|come through)\b"
-        r"|\b(?:has|did) my refund\b",
+        r"\b(?:where|when|has|did|is|was)(?:'s)?\b.{0,20}\brefund\b"
+        r"|\brefund\b.{0,20}\b(?:status|yet|arrived|come through|gone through|paid|back|land)\b",
     ),
     ("payment_problem", r"\bpayment\b.{0,20}\b(?:fail|failed|declined|bounced|didn'?t go through)\b"),
-    ("plan_info", r"\b(?:what|which) plan\b|\bmy plan\b.{0,15}\b(?:include|cost|am i on)\b"),
+    (
+        "plan_info",
+        r"\b(?:what|which) plan\b|\bmy plan\b.{0,15}\b(?:include|cost|am i on)\b"
+        r"|\b(?:what|which)(?:'s)? (?:broadband|package|tariff|deal)\b.{0,10}\b(?:am i on|i'?m on|im on|have i got|do i have)\b",
+    ),
     (
         "cancellation_fee",
         r"\b(?:exit|cancellation|early termination|termination) fee\b|\bcost (?:me )?to (?:leave|cancel)\b",
+    ),
+    # A ticket already opened (assistant/tickets.py reads the question; actions/routing.py names the action).
+    (
+        "ticket_status",
+        r"\b(?:what'?s happening|any (?:update|news)|update|status|progress|news)\b.{0,25}\b(?:ticket|complaint|case)s?\b"
+        r"|\b(?:ticket|complaint|case)s?\b.{0,25}\b(?:open|update|status|sorted|resolved|fixed|closed|progress)\b"
+        r"|\btkt-?\d{6}\b",
     ),
     ("human_handoff", r"\b(?:speak|talk|chat) to (?:a |an )?(?:person|human|agent|someone|real person)\b"),
 )

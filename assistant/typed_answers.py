@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from assistant.business import LINE, BusinessDataError, _read, business_dir, key_line
+from assistant.consent import Consent, read_consent
 
 Phrases = Dict[str, Dict[str, Tuple[str, ...]]]  # slot -> answer -> phrases
 
@@ -94,3 +95,60 @@ def read_choice(slot: str, reply: str, numbered: bool = False) -> Optional[str]:
             if found and (best is None or (found.start(), -len(phrase)) < best[:2]):
                 best = (found.start(), -len(phrase), answer)
     return best[2] if best else None
+
+
+# Words that say nothing about which button is meant.
+_PLAIN_WORDS = frozenset(
+    "a an the my your you i me it its is are was do does to of on in or and with for about what where why how "
+    "which one ones please thanks thank ta just that this option number mean meant i'm im".split()
+)
+
+
+def _words(text: str) -> list:
+    return [w for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("’", "'")) if w not in _PLAIN_WORDS]
+
+
+def _same_word(said: str, label: str) -> bool:
+    """ "cancel" and "cancelling", "person" and "person": the same word, give or take its ending."""
+    if said == label:
+        return True
+    stem = min(len(said), len(label), 6)
+    return stem >= 4 and said[:stem] == label[:stem]
+
+
+def read_button(reply: str, titles: Sequence[str]) -> Optional[int]:
+    """Which of these buttons (by index) a typed reply picks, or None.
+
+    Its place ("1", "the second one", "last"), its own label typed out, or
+    words only that button's label has ("cancelling" for "Cancelling your
+    plan", "a person" for "Talk to a person"). A reply whose words fit two
+    buttons equally picks neither.
+    """
+    text = " ".join(reply.lower().replace("’", "'").split()).strip(" .!?")
+    if not text or not titles:
+        return None
+    consent = read_consent(text)
+    for answer, first_word in ((Consent.YES, "yes"), (Consent.NO, "no")):
+        marked = [i for i, title in enumerate(titles) if _words(title)[:1] == [first_word]]
+        if consent is answer and len(marked) == 1:
+            return marked[0]  # "yeah" for "Yes, where your order is"
+    place = _BY_PLACE.match(text)
+    if place:
+        index = int(place["digit"]) if place["digit"] else _PLACES[place["word"]]
+        if index == -1:
+            return len(titles) - 1
+        return index - 1 if 1 <= index <= len(titles) else None
+    labels = [" ".join(title.lower().replace("’", "'").split()).strip(" .!?") for title in titles]
+    if text in labels:
+        return labels.index(text)
+    said = _words(text)
+    label_words = [_words(label) for label in labels]
+    scores = []
+    for index, words in enumerate(label_words):
+        others = [w for j, ws in enumerate(label_words) if j != index for w in ws]
+        own = [w for w in words if not any(_same_word(w, other) for other in others)]
+        scores.append(sum(any(_same_word(s, w) for w in own) for s in said))
+    best = max(scores)
+    if best == 0 or scores.count(best) > 1:
+        return None
+    return scores.index(best)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.consent import Consent, asks_to_undo, read_consent
+from assistant.consent import Consent, asks_to_undo, is_plain_no, read_consent
 from assistant.troubleshooting import read_step_answer
 
 YES = [
@@ -127,3 +127,15 @@ def test_not_stopping_a_form(text):
     from assistant.consent import asks_to_stop
 
     assert not asks_to_stop(text)
+
+
+@pytest.mark.parametrize("text", ["no", "no leave it, just checking", "nah im fine thanks", "no thanks", "/deny"])
+def test_a_plain_no_answers_the_change_wherever_the_nlu_sent_it(text):
+    assert is_plain_no(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["no, i meant the tablet", "no wait, where is ORD-100002?", "not that one, the mesh", "yes", "where is it"]
+)
+def test_a_no_with_a_correction_or_a_question_goes_where_the_question_goes(text):
+    assert not is_plain_no(text)

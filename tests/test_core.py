@@ -27,7 +27,14 @@ from assistant.orders import (
     items_summary,
     normalise_order_number,
 )
-from assistant.plans import cancel_main_plan, change_plan, main_plan, retention_offer
+from assistant.plans import (
+    asks_about_alternative,
+    cancel_main_plan,
+    change_plan,
+    main_plan,
+    retention_offer,
+    retention_offer_details,
+)
 from assistant.refunds import request_refund
 from assistant.tickets import open_ticket
 
@@ -283,6 +290,39 @@ def test_retention_offer_fits_the_reason(session, reason, kind):
     assert (offer.kind if offer else None) == kind
     if offer is not None:
         assert offer.alternative.name == f"utter_part_alternative_{kind}"
+
+
+def test_a_question_about_the_cheaper_plan_is_answered_from_the_catalog(session):
+    offer = retention_offer(session, "C00003", "price")
+    details = retention_offer_details(session, "C00003", offer)
+    plan = session.get(Plan, offer.plan_code)
+    assert details.name == "utter_alternative_details_cheaper_plan"
+    assert details.values["price"] == format_money(plan.monthly_price_cents)
+    assert f"{plan.speed_mbps} Mbps" in details.text() and plan.description in details.text()
+
+
+@pytest.mark.parametrize("reason, kind", [("moving", "home_move"), ("service_quality", "engineer_visit")])
+def test_a_question_about_the_other_alternatives_says_what_they_are(session, reason, kind):
+    details = retention_offer_details(session, "C00001", retention_offer(session, "C00001", reason))
+    said = details.text().lower()
+    assert details.name == f"utter_alternative_details_{kind}"
+    assert "free" in said or "costs nothing" in said
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("how much would that be a month?", True),
+        ("and how fast is it", True),
+        ("is it much slower", True),
+        ("what's the catch", True),
+        ("yes please", False),
+        ("no, just cancel it", False),
+        ("I'm moving house", False),
+    ],
+)
+def test_a_question_about_the_alternative_to_cancelling(text, asks):
+    assert asks_about_alternative(text) is asks
 
 
 def test_the_cheaper_plan_offered_names_its_price_and_the_saving(session):

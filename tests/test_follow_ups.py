@@ -106,3 +106,33 @@ def test_an_account_tier_names_plans_of_that_name_or_none():
     assert named_tier(message) == "premium" and named_tier({"entities": []}) is None
     assert [p.code for p in plans_named(options, "premium")[0]] == ["tv_premium"]
     assert plans_named(options, "gold") == (options, False)
+
+
+@pytest.mark.parametrize(
+    "text, focus, last_job, intent",
+    [
+        # openers ("ok so", "and") are not counted against the length of a follow-up
+        ("so when do i get my money back for it", "ORD-2", "track_order", "request_refund"),
+        ("ok so when will it actually turn up then", "ORD-1", "track_order", "track_order"),
+        # right after the bill, "when" and "pay it by" ask about the bill, even with an order in focus
+        ("when do i have to pay it by", "ORD-1", "explain_bill", "explain_bill"),
+        ("when is it due", None, "explain_bill", "explain_bill"),
+        ("when will it arrive", "ORD-1", "explain_bill", "track_order"),
+    ],
+)
+def test_follow_ups_with_openers_and_about_the_bill(text, focus, last_job, intent):
+    assert follow_up_intent(text, focus, last_job) == intent
+
+
+@pytest.mark.parametrize(
+    "text, first, others",
+    [
+        ("has my phone been delivered? and whats happening with my ticket", "track_order", ["ticket_status"]),
+        ("when was my refund paid and when's my next bill due", "explain_bill", ["refund_status"]),
+        ("when was my refund paid and when's my next bill due", "refund_status", ["explain_bill"]),
+        ("what broadband am i on and where is my router", None, ["plan_info", "track_order"]),
+        ("any update on my ticket?", None, []),  # one request
+    ],
+)
+def test_tickets_refund_dates_and_due_dates_as_second_requests(text, first, others):
+    assert other_requests(text, first) == others

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from assistant.business import BusinessDataError
-from assistant.typed_answers import load_typed_answers, parse_typed_answers, read_choice
+from assistant.typed_answers import load_typed_answers, parse_typed_answers, read_button, read_choice
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,3 +92,35 @@ def test_the_answers_are_listed_in_the_order_of_their_buttons():
         buttons = domain["responses"][f"utter_ask_{slot}"][0]["buttons"]
         shown = [re.search(rf'"{slot}": "(\w+)"', b["payload"])[1] for b in buttons]
         assert list(load_typed_answers()[slot]) == shown, slot
+
+
+CLARIFY = ["Cancelling your plan", "A problem with your broadband or TV", "Something else"]
+
+
+@pytest.mark.parametrize(
+    "reply, index",
+    [
+        ("the first one", 0),
+        ("1", 0),
+        ("cancelling", 0),
+        ("cancel my plan", 0),
+        ("Cancelling your plan", 0),
+        ("the broadband one", 1),
+        ("2", 1),
+        ("something else", 2),
+        ("last one", 2),
+    ],
+)
+def test_a_button_typed_by_its_place_its_label_or_its_own_words(reply, index):
+    assert read_button(reply, CLARIFY) == index
+
+
+def test_a_yes_or_a_no_typed_for_yes_and_no_buttons():
+    assert read_button("yeah", ["Yes, what plan you're on", "Talk to a person"]) == 0
+    assert read_button("a person please", ["Yes, what plan you're on", "Talk to a person"]) == 1
+    assert read_button("nope", ["Yes, a person please", "No, I'll try again"]) == 1
+
+
+@pytest.mark.parametrize("reply", ["yes", "switching provider", "7", "where is my order", ""])
+def test_a_reply_fitting_no_button_or_two_picks_none(reply):
+    assert read_button(reply, CLARIFY) is None
