@@ -14,7 +14,7 @@ from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
 from actions.session import IdentitySlots
 from assistant.business import load_policies
-from assistant.consent import Consent, read_consent
+from assistant.consent import Consent, read_consent, wants_to_stay
 from assistant.dates import say_date
 from assistant.db import session_scope
 from assistant.models import Plan
@@ -208,8 +208,9 @@ class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
         return {} if answer is None else {"keep_with_offer": answer}
 
     def is_stop(self, text) -> bool:
-        # "just cancel it" answers the alternative here; it does not stop the cancellation
-        return super().is_stop(text) and "cancel" not in str(text or "").lower()
+        # "just cancel it" answers the alternative here; it does not stop the cancellation.
+        # "no, leave everything as it is" does: the customer keeps their plan.
+        return (super().is_stop(text) and "cancel" not in str(text or "").lower()) or wants_to_stay(text)
 
     async def run(self, dispatcher, tracker: Tracker, domain):
         text = str((tracker.latest_message or {}).get("text") or "")

@@ -140,3 +140,16 @@ def is_plain_no(text: Optional[str]) -> bool:
     if said.startswith(NO_PAYLOAD):
         return True
     return not _MORE_THAN_NO.search(said) and not item_categories(said)
+
+
+_STAY = re.compile(
+    r"\b(?:i'?ll stay|i will stay|i'?d rather stay|i want to stay|i'?ll keep (?:it|my plan)|"
+    r"keep (?:everything|things|my plan|it) (?:as (?:it is|they are|is)|the same)|"
+    r"leave (?:it|everything|things|my plan) (?:as (?:it is|they are|is)|alone|the same)|"
+    r"don'?t cancel|do not cancel|not cancel(?:ling)? (?:it|anything|my plan)?)\b"
+)
+
+
+def wants_to_stay(text: Optional[str]) -> bool:
+    """ "Leave everything as it is", "cancel that, I'll stay": the customer keeps what they have."""
+    return bool(_STAY.search(normalise(text or "")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.consent import Consent, asks_to_undo, is_plain_no, read_consent
+from assistant.consent import Consent, asks_to_undo, is_plain_no, read_consent, wants_to_stay
 from assistant.troubleshooting import read_step_answer
 
 YES = [
@@ -139,3 +139,18 @@ def test_a_plain_no_answers_the_change_wherever_the_nlu_sent_it(text):
 )
 def test_a_no_with_a_correction_or_a_question_goes_where_the_question_goes(text):
     assert not is_plain_no(text)
+
+
+@pytest.mark.parametrize(
+    "text, stays",
+    [
+        ("no leave everything as it is", True),
+        ("cancel that, i'll stay", True),
+        ("i'll keep my plan thanks", True),
+        ("no, cancel my plan", False),
+        ("just cancel it", False),
+        ("yes do that instead", False),
+    ],
+)
+def test_keeping_what_they_have_while_cancelling(text, stays):
+    assert wants_to_stay(text) is stays
