@@ -22,7 +22,6 @@ from assistant.money import format_money
 from assistant.plans import (
     CANCEL_REASONS,
     accept_retention_offer,
-    asks_about_alternative,
     change_plan,
     exit_costs,
     main_plan,
@@ -239,13 +238,23 @@ class ActionAskKeepWithOffer(CustomerAction):
         return "action_ask_keep_with_offer"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        if asks_about_alternative((tracker.latest_message or {}).get("text")):
+        if _alternative_just_described(tracker):
             # the alternative was just described (action_answer_alternative): only the question again
             dispatcher.utter_message(response="utter_cancel_alternative_again")
             return []
         offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason"))
         dispatcher.utter_message(response="utter_cancel_alternative", offer=offer.alternative.text())
         return []
+
+
+def _alternative_just_described(tracker: Tracker) -> bool:
+    """Did action_answer_alternative answer the customer's latest message?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_answer_alternative":
+            return True
+    return False
 
 
 class ActionAnswerAlternative(CustomerAction):

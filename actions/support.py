@@ -27,6 +27,7 @@ from assistant import clock
 from assistant.addresses import corrected_address
 from assistant.business import load_faq, load_policies
 from assistant.changes import describe_reports
+from assistant.consent import Consent, is_plain_no, read_consent
 from assistant.customers import mask_email
 from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
@@ -177,6 +178,8 @@ class ActionAnswerFaq(OffTheLoop, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         text = (tracker.latest_message or {}).get("text") or ""
+        if asked_about_alternative(tracker):
+            return [FollowupAction("action_answer_alternative")]  # "what would that cost me?" read as an FAQ
         focus, job = tracker.get_slot("focus_order"), last_job(tracker)
         follow = follow_up_intent(text, focus, job) if (focus or job) else None
         if follow:
@@ -238,6 +241,10 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             return picked
         if asked_about_alternative(tracker):
             return [FollowupAction("action_answer_alternative")]  # "how much would that be a month?"
+        answered = pending_answered_now(tracker)
+        if answered is not None and (read_consent(text) is Consent.YES or is_plain_no(text)):
+            # "no its fine, was only asking" to "shall I cancel it?": the answer to it, whatever the NLU read
+            return [FollowupAction("action_answer_change")]
         if corrects_pending_address(tracker, text):
             # "oops it's EH6 5AB not 5AA" before the yes: the address form reads the correction and asks again
             return [FollowupAction("address_form")]
