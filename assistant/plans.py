@@ -133,6 +133,9 @@ def change_plan(session: Session, customer_id: str, to_code: str, today: Optiona
     return PlanChange(old=current, new=new, effective=effective)
 
 
+RETENTION_KINDS = ("cheaper_plan", "home_move", "engineer_visit")
+
+
 @dataclass
 class RetentionOffer:
     kind: str  # cheaper_plan | home_move | engineer_visit

@@ -166,6 +166,7 @@ def test_fallback_asks_to_rephrase_then_offers_a_human():
     earlier = [
         {"event": "user", "text": "qqq", "parse_data": {"intent": {"name": "nlu_fallback"}}},
         {"event": "action", "name": "action_rephrase_or_handoff"},
+        {"event": "bot", "text": "Sorry ...", "metadata": {"utter_action": "utter_rephrase"}},
         {"event": "action", "name": "action_listen"},
     ]
     second = make_tracker("zzz", "nlu_fallback", events=earlier)
@@ -222,9 +223,21 @@ def test_out_of_scope_is_said_plainly_and_a_person_only_on_the_second_miss():
     earlier = [
         {"event": "user", "text": "book a flight", "parse_data": {"intent": {"name": "out_of_scope"}}},
         {"event": "action", "name": "action_rephrase_or_handoff"},
+        {"event": "bot", "text": "I can't help ...", "metadata": {"utter_action": "utter_out_of_scope"}},
         {"event": "action", "name": "action_listen"},
     ]
     assert templates(fallback_with("order me a pizza", "out_of_scope", events=earlier)[0]) == ["utter_offer_human"]
+
+
+def test_a_follow_up_handed_on_is_no_miss_so_no_person_is_offered_yet():
+    earlier = [
+        {"event": "user", "text": "when's it coming", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "action", "name": "action_rephrase_or_handoff"},
+        {"event": "action", "name": "action_check_order_status"},
+        {"event": "bot", "text": "Order ...", "metadata": {"utter_action": "utter_order_status_shipped"}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert templates(fallback_with("order me a pizza", "out_of_scope", events=earlier)[0]) == ["utter_out_of_scope"]
 
 
 def test_repair_offers_the_next_best_reading_of_the_question_before():

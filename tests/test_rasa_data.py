@@ -91,6 +91,7 @@ def _named_by_family(name: str, actions_code: str, domain: dict) -> bool:
     """utter_confirm_<change>, utter_back_to_<form>: chosen by an action as f"utter_confirm_{kind}"."""
     from actions.support import TECH_ISSUES
     from assistant.changes import KINDS
+    from assistant.plans import RETENTION_KINDS
 
     families = {
         "utter_confirm_": KINDS,
@@ -99,6 +100,7 @@ def _named_by_family(name: str, actions_code: str, domain: dict) -> bool:
         "utter_cannot_undo_": KINDS,
         "utter_back_to_": tuple(domain["forms"]),
         "utter_step_": TECH_ISSUES,
+        "utter_alternative_details_": RETENTION_KINDS,
     }
     for prefix, members in families.items():
         if name.startswith(prefix) and f'f"{prefix}{{' in actions_code and name[len(prefix) :] in members:

@@ -112,6 +112,8 @@ SAMPLE_VALUES: Dict[str, str] = {
     "reports": "third",
     "response_hours": "24",
     "saving": "£12.50",
+    "speed": "It gives speeds up to 500 Mbps.",
+    "speed_mbps": "500",
     "second": "a problem with a delivery",
     "second_button": "A problem with a delivery",
     "second_intent": "delivery_problem",
