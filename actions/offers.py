@@ -153,6 +153,7 @@ NOT_AN_ANSWER_GOES_TO = {
     "goodbye": "survey_form",
     "thank": "action_thank",
     "explain_bill": "action_explain_bill",
+    "cancel_subscription": "cancel_form",
 }
 
 
@@ -179,6 +180,8 @@ class ActionAnswerOffer(OffTheLoop, Action):
                         dispatcher.utter_message(response="utter_offer_gone")
                     elif intent == "deny":  # "no" to "anything else?" after the offer: the chat is done
                         return [SlotSet("offer_id", None), FollowupAction("survey_form")]
+                    elif intent == "cancel_subscription":  # a new request after the offer was answered
+                        return [SlotSet("offer_id", None), FollowupAction("cancel_form")]
                     else:
                         dispatcher.utter_message(response="utter_anything_else")
                     return [SlotSet("offer_id", None)]

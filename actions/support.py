@@ -32,6 +32,7 @@ from assistant.customers import mask_email
 from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
+from assistant.offers.chat import asks_about_offer
 from assistant.repair import complains_about_answer, turn_missed
 from assistant.requests import other_requests
 from assistant.tickets import find_open_ticket
@@ -180,6 +181,8 @@ class ActionAnswerFaq(OffTheLoop, Action):
         text = (tracker.latest_message or {}).get("text") or ""
         if asked_about_alternative(tracker):
             return [FollowupAction("action_answer_alternative")]  # "what would that cost me?" read as an FAQ
+        if tracker.get_slot("offer_id") and asks_about_offer(text):
+            return [FollowupAction("action_answer_offer")]  # "what do I get with it?" about the open offer
         focus, job = tracker.get_slot("focus_order"), last_job(tracker)
         follow = follow_up_intent(text, focus, job) if (focus or job) else None
         if follow:
@@ -241,6 +244,8 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             return picked
         if asked_about_alternative(tracker):
             return [FollowupAction("action_answer_alternative")]  # "how much would that be a month?"
+        if tracker.get_slot("offer_id") and asks_about_offer(text):
+            return [FollowupAction("action_answer_offer")]  # a second question about the open offer
         answered = pending_answered_now(tracker)
         if answered is not None and (read_consent(text) is Consent.YES or is_plain_no(text)):
             # "no its fine, was only asking" to "shall I cancel it?": the answer to it, whatever the NLU read

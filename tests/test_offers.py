@@ -296,6 +296,9 @@ def test_reason_with_an_unknown_fact_fails_at_load_naming_the_line(tmp_path):
         ("how much is that?", True),
         ("what does it include?", True),
         ("tell me more", True),
+        ("can i cancel it any time?", True),
+        ("would it cover my laptop", True),
+        ("i want to cancel my plan", False),  # a request of its own, not about the offer
         ("can you explain my bill?", False),
         ("how much is my bill", False),
         ("where is my order", False),

@@ -179,3 +179,19 @@ def test_no_offer_to_a_customer_with_an_open_ticket(chat, session):
     assert "ORD-100004" in " ".join(m.get("text", "") for m in replies)
     chat.say(sender, "thanks", "C00003")
     assert offers_in(session, sender) == []
+
+
+def test_a_second_question_and_can_i_cancel_it_any_time_are_about_the_offer_not_the_plan(chat, session, offerable):
+    customer, order = offerable[6]
+    sender = new_sender()
+    solved_then_thanks(chat, session, sender, customer, order)
+    (event,) = offers_in(session, sender)
+    spec = load_catalog().addons[event.addon_code]
+    before = records()
+    assert spec.description in chat.text(sender, "what do i get with it", customer)
+    again = chat.text(sender, "can i cancel it whenever i like?", customer)
+    assert "any time" in again and "why you're leaving" not in again  # not the plan's cancellation
+    assert changed_tables(before, records()) == {}
+    chat.text(sender, "no thanks", customer)
+    (event,) = offers_in(session, sender)
+    assert event.status == "declined"

@@ -74,7 +74,8 @@ _ABOUT_THE_OFFER = re.compile(
     r"\b(?:what(?:'?s| is| does| do) (?:it|that|this|they|included|in it)|what'?s that|what is that|"
     r"how much|what(?:'?s| is| does) it (?:cost|include|cover|do)|what do(?:es)? (?:i|it|you) (?:get|include|cover)|"
     r"tell me more|more (?:info|information|details)|details|price|cost|is it worth|what'?s included|"
-    r"how does (?:it|that) work|what would i get)\b"
+    r"how does (?:it|that) work|what would i get|cancel (?:it |that )?(?:any ?time|whenever|when i (?:want|like)|later)|"
+    r"(?:is there a|any) (?:contract|minimum term|commitment)|tied? in|does it cover|would it cover|what does it cover)\b"
 )
 
 
