@@ -266,6 +266,10 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             follow = "track_order"  # "oops I meant ORD-100001": the order named is the question
         if follow:
             return [FollowupAction(handling_action(follow))]
+        like = nearest_job(message)
+        if like:
+            # "what plan have i got", placed by none of the above but very like our examples of one job
+            return [FollowupAction(handling_action(like))]
         if intent in NOTHING_PENDING:
             dispatcher.utter_message(response="utter_anything_else")
             return revert
@@ -288,6 +292,20 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             return revert
         dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase")
         return revert
+
+
+def nearest_job(message: Dict[Text, Any]) -> Optional[Text]:
+    """The job a message the classifier could not place is very like, by the NLU's scope gate.
+
+    `LikeOurExamples` (connectors/nlu_scope.py) names it only when the nearest
+    of our examples is close and clearly nearer than any other job's, and the
+    message is long enough to stand alone; a short follow-up or a typed answer
+    has been read by the steps before this one.
+    """
+    if ((message.get("intent") or {}).get("name")) != "nlu_fallback":
+        return None
+    like = ((message.get("scope") or {}).get("nearest_job") or {}).get("intent")
+    return like if like and handling_action(like) not in (None, "action_rephrase_or_handoff") else None
 
 
 def button_picked_by_place(tracker: Tracker, text: Text) -> List[Dict[Text, Any]]:

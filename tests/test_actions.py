@@ -196,6 +196,25 @@ def fallback_with(text: str, intent: str = "nlu_fallback", ranking=None, slots=N
     return dispatcher.messages, result
 
 
+def test_a_message_the_classifier_could_not_place_goes_to_the_job_its_nearest_examples_name():
+    tracker = make_tracker("what plan have i got", "nlu_fallback")
+    tracker.latest_message["scope"] = {"read_as": "nlu_fallback", "nearest_job": {"intent": "plan_info"}}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRephraseOrHandoff().run(dispatcher, tracker, DOMAIN))
+    assert dispatcher.messages == []
+    assert events == [{"event": "followup", "name": "action_plan_info", "timestamp": None}]
+
+
+def test_without_a_near_job_or_with_a_reading_of_its_own_the_fallback_is_unchanged():
+    plain, _ = fallback_with("zzz qqq www vvv")
+    assert templates(plain) == ["utter_rephrase"]
+    tracker = make_tracker("cancel my netflix please", "out_of_scope")
+    tracker.latest_message["scope"] = {"read_as": "faq", "nearest_job": {"intent": "cancel_subscription"}}
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRephraseOrHandoff().run(dispatcher, tracker, DOMAIN))
+    assert templates(dispatcher.messages) == ["utter_out_of_scope"]
+
+
 def test_a_short_follow_up_about_the_order_in_focus_continues_its_job():
     messages, events = fallback_with("when will it arrive?", slots={"focus_order": "ORD-100001"})
     assert messages == [] and events == [{"event": "followup", "name": "action_check_order_status", "timestamp": None}]
