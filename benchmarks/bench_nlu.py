@@ -46,13 +46,16 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from connectors.nlu_scope import SCOPE_KEY
 from scripts.model import ROOT, model_path
 
 CORPUS = ROOT.parent / "shared" / "datasets" / "bitext-customer-support" / "utterances.csv"
 MAPPING = ROOT / "benchmarks" / "bitext_mapping.yml"
 OFF_TOPIC = ROOT / "benchmarks" / "off_topic.yml"
+SMALL_TALK = ROOT / "benchmarks" / "small_talk.yml"
 CV_CACHE_NAME = "nlu-cv.json"
 GATE_THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SIMILARITY_THRESHOLDS = ((0.0, 0.0), (0.35, 0.3), (0.4, 0.35), (0.45, 0.4), (0.5, 0.45), (0.55, 0.5))
 RESULTS = ROOT / "benchmarks" / "results"
 FELL_BACK = {"nlu_fallback", "out_of_scope"}
 NOT_OURS = "(fell back or not ours)"
@@ -270,12 +273,34 @@ def off_topic_lines(sets: Dict[str, List[str]], parses: Dict[str, List[dict]]) -
     return lines
 
 
+def small_talk_lines(sets: Dict[str, List[str]], parses: Dict[str, List[dict]]) -> List[str]:
+    """Everyday greetings, thanks, yes and no (benchmarks/small_talk.yml): read as themselves, or how."""
+    lines = [
+        "",
+        "## Small talk in everyday wordings (benchmarks/small_talk.yml, never trained on)",
+        "",
+        "| intent | messages | read right | most common other reading |",
+        "| --- | --- | --- | --- |",
+    ]
+    right_all = total_all = 0
+    for intent, texts in sets.items():
+        labels = [predicted_label(p) for p in parses[intent]]
+        right = sum(label == intent for label in labels)
+        others = Counter(label for label in labels if label != intent).most_common(1)
+        other = f"{others[0][0]} ({others[0][1]})" if others else "–"
+        lines.append(f"| {intent} | {len(texts)} | {right / max(len(texts), 1):.1%} | {other} |")
+        right_all, total_all = right_all + right, total_all + len(texts)
+    lines.append(f"| all | {total_all} | {right_all / max(total_all, 1):.1%} | |")
+    return lines
+
+
 def cv_key(folds: int) -> str:
     """Changes when anything the cross-validation depends on changes."""
     digest = hashlib.sha256(f"folds={folds}".encode())
     for file in [
         ROOT / "config.yml",
         ROOT / "benchmarks" / "nlu_split.py",
+        ROOT / "business" / "scope_examples.yml",
         *sorted((ROOT / "data" / "nlu").rglob("*")),
     ]:
         if file.is_file():
@@ -284,17 +309,10 @@ def cv_key(folds: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def cross_validate(folds: int) -> dict:
-    """Our training data, split by phrasing family: per held-out example its intent and the model's readings."""
+def held_out_by_family(pipeline: List[dict], base: dict, folds: int) -> Tuple[List[dict], List[float]]:
+    """Per held-out example of our data its intent and the readings of a model trained without its family."""
     from benchmarks import nlu_pipelines, nlu_split
 
-    cache = RESULTS / CV_CACHE_NAME
-    key = cv_key(folds)
-    if cache.exists():
-        kept = json.loads(cache.read_text())
-        if kept.get("key") == key:
-            return kept
-    base = yaml.safe_load((ROOT / "config.yml").read_text())
     examples, others = nlu_split.load(ROOT / "data" / "nlu")
     fold_of = nlu_split.folds(examples, folds)
     held_out: List[dict] = []
@@ -304,7 +322,7 @@ def cross_validate(folds: int) -> dict:
             train_file = Path(folder) / f"fold{fold}-examples.yml"  # {name}.yml is the config
             train_file.write_text(nlu_split.training_file([e for e, f in zip(examples, fold_of) if f != fold], others))
             test = [e for e, f in zip(examples, fold_of) if f == fold]
-            seconds.append(nlu_pipelines.train(f"fold{fold}", base["pipeline"], base, Path(folder), nlu=train_file))
+            seconds.append(nlu_pipelines.train(f"fold{fold}", pipeline, base, Path(folder), nlu=train_file))
             parses, _ = asyncio.run(nlu_pipelines.measure(Path(folder) / f"fold{fold}.tar.gz", [e.text for e in test]))
             for example, parse in zip(test, parses):
                 raw, confidence = raw_reading(parse)
@@ -314,8 +332,26 @@ def cross_validate(folds: int) -> dict:
                         "predicted": predicted_label(parse),
                         "raw": raw,
                         "faq_confidence": confidence,
+                        "before_gate": without_similarity_gate(parse)[0],
+                        "scope": parse.get(SCOPE_KEY),
                     }
                 )
+    return held_out, seconds
+
+
+def cross_validate(folds: int) -> dict:
+    """Our training data, split by phrasing family: per held-out example its intent and the model's readings."""
+    from benchmarks import nlu_split
+
+    cache = RESULTS / CV_CACHE_NAME
+    key = cv_key(folds)
+    if cache.exists():
+        kept = json.loads(cache.read_text())
+        if kept.get("key") == key:
+            return kept
+    base = yaml.safe_load((ROOT / "config.yml").read_text())
+    examples, _ = nlu_split.load(ROOT / "data" / "nlu")
+    held_out, seconds = held_out_by_family(base["pipeline"], base, folds)
     result = {"key": key, "folds": folds, "families": len(set(nlu_split.families(examples))), "examples": len(examples),
               "train_seconds": seconds, "held_out": held_out}  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -323,17 +359,32 @@ def cross_validate(folds: int) -> dict:
     return result
 
 
-def cv_lines(cv: dict) -> List[str]:
+def held_out_scores(rows: List[dict]) -> Dict[str, float]:
+    """Accuracy and macro-F1 on held-out families (a fallback on a request not ours is right), and the misses."""
     from sklearn.metrics import accuracy_score, f1_score
 
+    truth = [NOT_OURS if r["intent"] in FELL_BACK else r["intent"] for r in rows]
+    guess = [NOT_OURS if r["predicted"] in FELL_BACK else r["predicted"] for r in rows]
+    ours = [(t, g) for t, g in zip(truth, guess) if t != NOT_OURS]
+    answered = [(t, g) for t, g in ours if g != NOT_OURS]
+    f1 = f1_score(truth, guess, labels=sorted(set(truth)), average=None, zero_division=0)
+    return {
+        "accuracy": accuracy_score(truth, guess),
+        "macro_f1": sum(f1) / max(len(f1), 1),
+        "fell_back": 1 - len(answered) / max(len(ours), 1),
+        "wrong_job": sum(t != g for t, g in answered) / max(len(ours), 1),
+    }
+
+
+def cv_lines(cv: dict) -> List[str]:
+    from sklearn.metrics import f1_score
+
     rows = cv["held_out"]
-    # falling back on a request we have nothing for is the right answer to it
+    summary = held_out_scores(rows)
     truth = [NOT_OURS if r["intent"] in FELL_BACK else r["intent"] for r in rows]
     guess = [NOT_OURS if r["predicted"] in FELL_BACK else r["predicted"] for r in rows]
     labels = sorted(set(truth))
-    ours = [(t, g) for t, g in zip(truth, guess) if t != NOT_OURS]
-    answered = [(t, g) for t, g in ours if g != NOT_OURS]
-    wrong = sum(t != g for t, g in answered)
+    ours = sum(t != NOT_OURS for t in truth)
     f1 = f1_score(truth, guess, labels=labels, average=None, zero_division=0)
     worst = sorted(zip(labels, f1), key=lambda item: item[1])[:6]
     confusions = Counter((t, g) for t, g in zip(truth, guess) if t != g)
@@ -345,10 +396,10 @@ def cv_lines(cv: dict) -> List[str]:
         "example is read by a model that saw none of its paraphrases. Trained with config.yml as it is "
         f"({', '.join(f'{s:.0f}' for s in cv['train_seconds'])} s per fold).",
         "",
-        f"**Held out by family: accuracy {accuracy_score(truth, guess):.3f}, "
-        f"macro-F1 {sum(f1) / max(len(f1), 1):.3f}.** Of the {len(ours)} held-out requests we have a job for, "
-        f"{1 - len(answered) / max(len(ours), 1):.1%} fell back (the customer is asked to say it another way) "
-        f"and {wrong / max(len(ours), 1):.1%} were read as another job.",
+        f"**Held out by family: accuracy {summary['accuracy']:.3f}, "
+        f"macro-F1 {summary['macro_f1']:.3f}.** Of the {ours} held-out requests we have a job for, "
+        f"{summary['fell_back']:.1%} fell back (the customer is asked to say it another way) "
+        f"and {summary['wrong_job']:.1%} were read as another job.",
         "",
         "Weakest intents (F1): " + ", ".join(f"{label} {score:.2f}" for label, score in worst),
         "",
@@ -392,6 +443,74 @@ def gate_lines(cv: Optional[dict], rows: List[Row], parses: List[dict], mapping:
     return lines
 
 
+def without_similarity_gate(parse: dict) -> Tuple[str, Optional[dict]]:
+    """The label before `LikeOurExamples`, and what that gate saw (None when it did not look)."""
+    seen = parse.get(SCOPE_KEY)
+    if seen and "rescued_as" in seen:
+        return seen["rescued_as"], None  # small talk read by its nearest example: no threshold of the gate's
+    if not seen or "nearest" not in seen:  # not checked, or a fallback that only names its nearest job
+        return predicted_label(parse), None
+    if seen["read_as"] == "faq":
+        return raw_reading(parse)[0], seen
+    return seen["read_as"], seen
+
+
+def gated_label(before: str, seen: Optional[dict], faq_threshold: float, job_threshold: float) -> str:
+    """The label had the similarity gate used these thresholds (0, 0: no gate)."""
+    from connectors.nlu_scope import LikeOurExamples, similarity_verdict
+
+    if seen is None or "nearest" not in seen or (faq_threshold <= 0 and job_threshold <= 0):
+        return before
+    check_below = LikeOurExamples.get_default_config()["check_below"]
+    unlike = similarity_verdict(
+        seen["read_as"], seen["confidence"], seen["nearest"], faq_threshold, job_threshold, check_below
+    )
+    return "out_of_scope" if unlike else before
+
+
+def with_similarity_gate(parse: dict, faq_threshold: float, job_threshold: float) -> str:
+    return gated_label(*without_similarity_gate(parse), faq_threshold, job_threshold)
+
+
+def similarity_gate_lines(cv: Optional[dict], rows: List[Row], parses: List[dict], mapping: Mapping,
+                          off_parses: Dict[str, List[dict]]) -> List[str]:  # fmt: skip
+    """What each pair of similarity-gate thresholds loses (right answers) and saves (off-topic answers)."""
+    lines = [
+        "",
+        "## The similarity gate: right answers against off-topic answers (connectors/nlu_scope.py, LikeOurExamples)",
+        "",
+        "A message read as an FAQ, or as a job with confidence under the gate's `check_below`, is out of scope "
+        "when its nearest example of that reading is under the threshold (FAQ / job). Right answers are counted "
+        "on Bitext's in-scope jobs and on our held-out families; off-topic is every set of benchmarks/off_topic.yml "
+        "(fell back).",
+        "",
+        "| FAQ / job threshold | Bitext right | held out right | " + " | ".join(
+            f"{name.replace('_', ' ')} fell back" for name in off_parses) + " |",  # fmt: skip
+        "| --- | --- | --- | " + " | ".join("---" for _ in off_parses) + " |",
+    ]
+    in_scope = [(row, parse) for row, parse in zip(rows, parses) if row.corpus_intent in mapping.in_scope]
+    for faq_threshold, job_threshold in SIMILARITY_THRESHOLDS:
+        right = sum(
+            with_similarity_gate(p, faq_threshold, job_threshold) in mapping.in_scope[r.corpus_intent]
+            for r, p in in_scope
+        )
+        held = "–"
+        if cv and all("before_gate" in r for r in cv["held_out"]):
+            ours = [r for r in cv["held_out"] if r["intent"] not in FELL_BACK]
+            held_right = sum(
+                gated_label(r["before_gate"], r["scope"], faq_threshold, job_threshold) == r["intent"] for r in ours
+            )
+            held = f"{held_right / max(len(ours), 1):.1%}"
+        fell = [
+            sum(with_similarity_gate(p, faq_threshold, job_threshold) in FELL_BACK for p in ps) / max(len(ps), 1)
+            for ps in off_parses.values()
+        ]
+        name = "no gate" if not (faq_threshold or job_threshold) else f"{faq_threshold:.2f} / {job_threshold:.2f}"
+        lines.append(f"| {name} | {right / max(len(in_scope), 1):.1%} | {held} | " + " | ".join(
+            f"{f:.1%}" for f in fell) + " |")  # fmt: skip
+    return lines
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_nlu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="a trained model (default: the current one)")
@@ -426,10 +545,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parses, seconds = asyncio.run(parse_all(model, [row.text for row in rows]))
     off_topic = load_off_topic()
     off_parses = {name: asyncio.run(parse_all(model, texts))[0] for name, texts in off_topic.items()}
+    small_talk = load_off_topic(SMALL_TALK)
+    small_parses = {name: asyncio.run(parse_all(model, texts))[0] for name, texts in small_talk.items()}
     cv = cross_validate(args.folds) if args.folds >= 2 else None
     text = report(rows, parses, mapping, seconds, model, unmapped)
-    text += "\n".join(off_topic_lines(off_topic, off_parses) + (cv_lines(cv) if cv else [])) + "\n"
+    text += "\n".join(off_topic_lines(off_topic, off_parses) + small_talk_lines(small_talk, small_parses)) + "\n"
+    text += "\n".join(cv_lines(cv) if cv else []) + "\n"
     text += "\n".join(gate_lines(cv, rows, parses, mapping, off_parses)) + "\n"
+    text += "\n".join(similarity_gate_lines(cv, rows, parses, mapping, off_parses)) + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "nlu-bitext.md").write_text(text)
     print(text)

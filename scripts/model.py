@@ -1,7 +1,7 @@
 """Train the Rasa model only when its inputs changed.
 
 The model is named after a fingerprint of config.yml, domain.yml, every
-file under data/, the code of the custom NLU components the pipeline names
+file under data/, the scope gate's own examples (business/scope_examples.yml), the code of the custom NLU components the pipeline names
 (connectors/nlu_*.py) and the installed Rasa version, so `make run`,
 `make test` and CI reuse the model until one of those changes.
 """
@@ -20,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-INPUTS = ("config.yml", "domain.yml", "data")
+INPUTS = ("config.yml", "domain.yml", "data", "business/scope_examples.yml")
 # The custom components a trained model runs: their code is part of the model.
 COMPONENT_CODE = ("connectors", "nlu_*.py")
 

@@ -10,7 +10,7 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from benchmarks import nlu_split
-from connectors.nlu_scope import FaqOnlyWhenSure
+from connectors.nlu_scope import FaqOnlyWhenSure, LikeOurExamples, similarity_verdict
 from tests.conftest import TEST_PORTS, rasa_api_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,138 @@ def test_other_intents_and_a_disabled_gate_are_left_alone():
 def test_the_gate_runs_after_the_fallback_classifier_in_config():
     names = [step["name"] for step in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
     assert names.index("connectors.nlu_scope.FaqOnlyWhenSure") > names.index("FallbackClassifier")
+
+
+def test_an_faq_read_is_out_of_scope_when_unlike_every_faq_example_or_nearer_one_that_is_not_ours():
+    rule = dict(faq_threshold=0.45, job_threshold=0.4, check_below=0.9)
+    assert similarity_verdict("faq", 0.99, {"faq": 0.30, "out_of_scope": 0.2}, **rule)
+    assert similarity_verdict("faq", 0.99, {"faq": 0.60, "out_of_scope": 0.7}, **rule)
+    assert not similarity_verdict("faq", 0.99, {"faq": 0.60, "out_of_scope": 0.5}, **rule)
+
+
+def test_a_job_is_checked_only_when_the_classifier_is_unsure_of_it():
+    rule = dict(faq_threshold=0.45, job_threshold=0.4, check_below=0.9)
+    assert not similarity_verdict("change_plan", 0.95, {"change_plan": 0.1}, **rule)
+    assert similarity_verdict("change_plan", 0.85, {"change_plan": 0.35}, **rule)
+    assert not similarity_verdict("change_plan", 0.85, {"change_plan": 0.55, "out_of_scope": 0.9}, **rule)
+
+
+def _read_as(text: str, intent: str, confidence: float = 0.99, entities=()) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence}], add_to_output=True)
+    message.set("entities", list(entities), add_to_output=True)
+    return message
+
+
+@pytest.fixture(scope="module")
+def trained_gate(tmp_path_factory):
+    """The gate trained on a few examples with the real encoder, then loaded back from its storage."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    examples = {
+        "faq": ["how long does delivery take", "what are your delivery times", "when are you open on sundays"],
+        "track_order": ["where is my order", "has my parcel been sent"],
+        "change_plan": ["I want a faster broadband plan", "can I upgrade my package"],
+        "out_of_scope": ["set a timer for ten minutes", "book me a flight to rome", "what's the weather tomorrow"],
+    }
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i, texts in examples.items() for t in texts])
+    folder = tmp_path_factory.mktemp("gate")
+    # the gate's own wordings, which the classifier never sees
+    (folder / "scope_examples.yml").write_text(
+        "out_of_scope:\n  - what's a good recipe for banana bread\ngreet:\n  - hiya, anyone about?\n  - good evening\n"
+    )
+    (folder / "storage").mkdir()
+    storage = LocalModelStorage(folder / "storage")
+    resource, context = Resource("gate"), ExecutionContext(GraphSchema({}), "test")
+    config = {
+        **LikeOurExamples.get_default_config(),
+        "examples_file": str(folder / "scope_examples.yml"),
+        "rescue": ["greet"],
+    }
+    LikeOurExamples.create(config, storage, resource, context).train(data)
+    return LikeOurExamples.load(config, storage, resource, context)
+
+
+def test_a_request_we_have_nothing_for_read_as_an_faq_is_out_of_scope(trained_gate):
+    [timer, weather] = trained_gate.process(
+        [_read_as("start a countdown for the pasta", "faq"), _read_as("will it rain in leeds on saturday", "faq")]
+    )
+    assert timer.get("intent")["name"] == "out_of_scope"
+    assert weather.get("intent")["name"] == "out_of_scope"
+    # what the classifier read stays in the ranking, for repair and the benchmarks
+    assert [r["name"] for r in timer.get("intent_ranking")] == ["out_of_scope", "faq"]
+
+
+def test_real_faqs_jobs_answers_and_our_entities_are_left_alone(trained_gate):
+    order = {"entity": "order_number", "value": "ORD-100001", "start": 0, "end": 10}
+    messages = trained_gate.process(
+        [
+            _read_as("how many days does shipping take", "faq"),
+            _read_as("bake me a cake", "change_plan", confidence=0.97),  # DIET sure: not checked
+            _read_as("yes please", "affirm", confidence=0.3),
+            _read_as("ORD-100001 play some music", "track_order", confidence=0.5, entities=[order]),
+            _read_as("could you upgrade my broadband to something quicker", "change_plan", confidence=0.6),
+        ]
+    )
+    assert [m.get("intent")["name"] for m in messages] == ["faq", "change_plan", "affirm", "track_order", "change_plan"]
+
+
+def test_an_unsure_job_unlike_its_examples_is_out_of_scope(trained_gate):
+    [message] = trained_gate.process([_read_as("how do I make my tomato plants grow", "change_plan", confidence=0.6)])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_a_wording_in_the_gates_own_file_steers_it_without_the_classifier(trained_gate):
+    [bread] = trained_gate.process([_read_as("got a decent banana bread recipe?", "faq")])
+    assert bread.get("intent")["name"] == "out_of_scope"
+
+
+def test_small_talk_the_classifier_could_not_place_is_read_by_its_nearest_example(trained_gate):
+    [hello, choice, plain] = trained_gate.process(
+        [
+            _read_as("hiya! is anyone about", "nlu_fallback", confidence=0.55),
+            _read_as("the 900 one", "nlu_fallback", confidence=0.55),
+            _read_as("good evening", "nlu_fallback", confidence=0.55),
+        ]
+    )
+    assert hello.get("intent")["name"] == "greet"
+    assert hello.get("intent_ranking")[0]["name"] == "greet"
+    assert choice.get("intent")["name"] == "nlu_fallback"  # an answer to a button question stays the dialogue's
+    assert plain.get("intent")["name"] == "greet"
+
+
+def test_a_fallback_very_like_one_job_names_it_for_the_dialogue_and_keeps_its_reading(trained_gate):
+    [faster, short, timer] = trained_gate.process(
+        [
+            _read_as("i would like a faster broadband plan please", "nlu_fallback", confidence=0.55),
+            _read_as("faster plan?", "nlu_fallback", confidence=0.55),  # short: the dialogue reads it in context
+            _read_as("set me a timer for ten minutes please", "nlu_fallback", confidence=0.55),
+        ]
+    )
+    assert faster.get("intent")["name"] == "nlu_fallback"
+    assert faster.get("scope")["nearest_job"]["intent"] == "change_plan"
+    assert short.get("scope") is None
+    assert timer.get("scope") is None  # nearest is one of ours that is not a job
+
+
+def test_a_broken_examples_file_is_named(tmp_path):
+    from connectors.nlu_scope import GateExamplesError, gate_examples
+
+    bad = tmp_path / "scope_examples.yml"
+    bad.write_text("out_of_scope: set a timer\n")
+    with pytest.raises(GateExamplesError, match="scope_examples.yml.*out_of_scope"):
+        gate_examples(bad)
+    real = gate_examples(ROOT / "business" / "scope_examples.yml")
+    assert {intent for _, intent in real} >= {"out_of_scope", "greet"}
+
+
+def test_both_gates_run_after_the_fallback_classifier_in_config():
+    names = [step["name"] for step in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
+    assert names.index("connectors.nlu_scope.LikeOurExamples") > names.index("connectors.nlu_scope.FaqOnlyWhenSure")
 
 
 def test_near_paraphrases_are_one_family_and_other_requests_are_not():
