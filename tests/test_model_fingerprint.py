@@ -12,6 +12,8 @@ def _copy(tmp_path):
     for name in ("config.yml", "domain.yml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / "business").mkdir()
+    shutil.copy(ROOT / "business" / "scope_examples.yml", tmp_path / "business" / "scope_examples.yml")
     return tmp_path
 
 
@@ -34,7 +36,12 @@ def test_training_data_and_config_changes_do(tmp_path):
     config.write_text(re.sub(r"epochs: (\d+)", lambda m: f"epochs: {int(m[1]) + 1}", config.read_text(), count=1))
     assert fingerprint(root) != after_data
     (root / "data" / "extra.yml").write_text('version: "3.1"\n')
-    assert fingerprint(root) not in (before, after_data)
+    after_extra = fingerprint(root)
+    assert after_extra not in (before, after_data)
+    # the scope gate's own wordings are trained into the model too
+    gate = root / "business" / "scope_examples.yml"
+    gate.write_text(gate.read_text() + "  - what's the capital of peru\n")
+    assert fingerprint(root) != after_extra
 
 
 def test_a_custom_components_code_and_the_rasa_version_do(tmp_path, monkeypatch):
