@@ -175,6 +175,17 @@ def test_a_fallback_very_like_one_job_names_it_for_the_dialogue_and_keeps_its_re
     assert timer.get("scope") is None  # nearest is one of ours that is not a job
 
 
+def test_one_of_our_own_examples_word_for_word_is_not_checked(trained_gate):
+    [ours, unsure] = trained_gate.process(
+        [
+            _read_as("Can I upgrade my package?", "change_plan", confidence=0.5),
+            _read_as("can I upgrade my garden shed", "change_plan", confidence=0.5),
+        ]
+    )
+    assert ours.get("scope") is None and ours.get("intent")["name"] == "change_plan"
+    assert unsure.get("scope") is not None  # not an example: the encoder was asked
+
+
 def test_a_broken_examples_file_is_named(tmp_path):
     from connectors.nlu_scope import GateExamplesError, gate_examples
 
