@@ -179,10 +179,9 @@ class ActionAnswerFaq(OffTheLoop, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         text = (tracker.latest_message or {}).get("text") or ""
-        if asked_about_alternative(tracker):
-            return [FollowupAction("action_answer_alternative")]  # "what would that cost me?" read as an FAQ
-        if tracker.get_slot("offer_id") and asks_about_offer(text):
-            return [FollowupAction("action_answer_offer")]  # "what do I get with it?" about the open offer
+        about = open_question_about(tracker, text)
+        if about:
+            return [FollowupAction(about)]  # "what would that cost me?" read as an FAQ
         focus, job = tracker.get_slot("focus_order"), last_job(tracker)
         follow = follow_up_intent(text, focus, job) if (focus or job) else None
         if follow:
@@ -242,10 +241,9 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         picked = button_picked_by_place(tracker, text) or button_typed(tracker, text, self.name())
         if picked:
             return picked
-        if asked_about_alternative(tracker):
-            return [FollowupAction("action_answer_alternative")]  # "how much would that be a month?"
-        if tracker.get_slot("offer_id") and asks_about_offer(text):
-            return [FollowupAction("action_answer_offer")]  # a second question about the open offer
+        about = open_question_about(tracker, text)
+        if about:
+            return [FollowupAction(about)]  # "how much would that be a month?"
         answered = pending_answered_now(tracker)
         if answered is not None and (read_consent(text) is Consent.YES or is_plain_no(text)):
             # "no its fine, was only asking" to "shall I cancel it?": the answer to it, whatever the NLU read
@@ -292,6 +290,16 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             return revert
         dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase")
         return revert
+
+
+def open_question_about(tracker: Tracker, text: Text) -> Optional[Text]:
+    """The action answering a question about what the assistant just put forward, whatever the NLU read:
+    the alternative to cancelling, or the open add-on offer."""
+    if asked_about_alternative(tracker):
+        return "action_answer_alternative"
+    if tracker.get_slot("offer_id") and asks_about_offer(text):
+        return "action_answer_offer"
+    return None
 
 
 def nearest_job(message: Dict[Text, Any]) -> Optional[Text]:
@@ -345,19 +353,25 @@ def corrects_pending_address(tracker: Tracker, text: Text) -> bool:
     return corrected_address(proposed.params.get("address", ""), proposed.params.get("postcode", ""), text) is not None
 
 
+def previous_replies(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The bot's messages answering the customer's previous message, newest first."""
+    replies, user_turns = [], 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            user_turns += 1
+            if user_turns == 2:
+                break
+        elif event.get("event") == "bot" and user_turns == 1:
+            replies.append(event)
+    return replies
+
+
 def last_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
     """The buttons of the bot's reply to the customer's previous message (none if it had none)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_user:
-                return []
-            seen_user = True
-        elif kind == "bot" and seen_user:
-            buttons = (event.get("data") or {}).get("buttons")
-            if buttons:
-                return buttons
+    for reply in previous_replies(tracker):
+        buttons = (reply.get("data") or {}).get("buttons")
+        if buttons:
+            return buttons
     return []
 
 
@@ -417,12 +431,4 @@ def _question_before(tracker: Tracker):
 
 def _previous_turn_missed(tracker: Tracker) -> bool:
     """Did the bot's reply to the customer's previous message also miss? (A follow-up handed on did not.)"""
-    user_turns, responses = 0, []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            user_turns += 1
-            if user_turns == 2:
-                break
-        elif event.get("event") == "bot" and user_turns == 1:
-            responses.append((event.get("metadata") or {}).get("utter_action"))
-    return turn_missed(responses)
+    return turn_missed((reply.get("metadata") or {}).get("utter_action") for reply in previous_replies(tracker))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
+from assistant.tickets import ticket_question_at
+
 _JOINED = re.compile(
     r"\s(?:and|also|plus|then|as well as)\s|[?;]\s*\S|,\s*(?:and|also|plus)?\s*(?:where|why|when|what|how|can|could|i)\b"
 )
@@ -42,13 +44,6 @@ CUES = (
         "cancellation_fee",
         r"\b(?:exit|cancellation|early termination|termination) fee\b|\bcost (?:me )?to (?:leave|cancel)\b",
     ),
-    # A ticket already opened (assistant/tickets.py reads the question; actions/routing.py names the action).
-    (
-        "ticket_status",
-        r"\b(?:what'?s happening|any (?:update|news)|update|status|progress|news)\b.{0,25}\b(?:ticket|complaint|case)s?\b"
-        r"|\b(?:ticket|complaint|case)s?\b.{0,25}\b(?:open|update|status|sorted|resolved|fixed|closed|progress)\b"
-        r"|\btkt-?\d{6}\b",
-    ),
     ("human_handoff", r"\b(?:speak|talk|chat) to (?:a |an )?(?:person|human|agent|someone|real person)\b"),
 )
 
@@ -63,4 +58,8 @@ def other_requests(text: str, first_intent: Optional[str]) -> List[str]:
         match = re.search(cue, said)
         if match and intent != first_intent:
             found.append((match.start(), intent))
+    # a ticket already opened: the one reading of that question (assistant/tickets.py); actions/routing.py names the action
+    at = ticket_question_at(said)
+    if at is not None and first_intent != "ticket_status":
+        found.append((at, "ticket_status"))
     return [intent for _, intent in sorted(found)]

@@ -113,8 +113,16 @@ TICKET_NUMBER = re.compile(r"\btkt-?(\d{6})\b")
 
 
 def asks_about_a_ticket(text: str) -> bool:
+    return ticket_question_at(text) is not None
+
+
+def ticket_question_at(text: str) -> Optional[int]:
+    """Where a question about a ticket already opened names the ticket (None when the text asks none)."""
     said = " ".join((text or "").lower().replace("\u2019", "'").split())
-    return bool(_TICKET.search(said) and _STATUS_CUE.search(said) and not _NEW_ONE.search(said))
+    ticket = _TICKET.search(said)
+    if not ticket or not _STATUS_CUE.search(said) or _NEW_ONE.search(said):
+        return None
+    return ticket.start()
 
 
 def named_ticket(text: str) -> Optional[str]:
