@@ -17,6 +17,7 @@ from sqlalchemy import select
 from actions.base import CustomerAction
 from actions.changes import pending_answered_now, propose
 from actions.off_loop import OffTheLoop
+from actions.offers import offer_after_answer
 from actions.orders import focus_on, order_in_question
 from actions.session import IdentitySlots
 from assistant.accounts import closure_check
@@ -217,7 +218,7 @@ class ActionPlanInfo(CustomerAction):
             dispatcher.utter_message(response="utter_plan_info_with_addons", plans=plans, addons=", ".join(addons))
         else:
             dispatcher.utter_message(response="utter_plan_info", plans=plans)
-        return []
+        return offer_after_answer(tracker, session, customer)
 
 
 def current_addon_names(customer_id: str):

@@ -35,9 +35,9 @@ from assistant.intent_labels import load_intent_labels
 from assistant.offers.chat import asks_about_offer
 from assistant.repair import complains_about_answer, turn_missed
 from assistant.requests import other_requests
-from assistant.tickets import find_open_ticket
+from assistant.tickets import asks_about_a_ticket, find_open_ticket
 from assistant.troubleshooting import read_step_answer
-from assistant.typed_answers import read_button, read_choice
+from assistant.typed_answers import read_button, read_choice, reading_among
 
 TECH_ISSUES = ("no_connection", "slow_speed", "wifi_dropouts", "tv_service")
 TROUBLESHOOT_SLOTS = ("tech_issue", "router_restarted", "problem_solved")
@@ -241,6 +241,11 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         picked = button_picked_by_place(tracker, text) or button_typed(tracker, text, self.name())
         if picked:
             return picked
+        company = (message.get("scope") or {}).get("other_company")
+        if company:
+            # "where's my vinted parcel": never this customer's own order, however like it the words are
+            dispatcher.utter_message(response="utter_other_company", company=company)
+            return revert
         about = open_question_about(tracker, text)
         if about:
             return [FollowupAction(about)]  # "how much would that be a month?"
@@ -259,6 +264,8 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         requests = other_requests(text, None)
         if len(requests) >= 2:
             return [FollowupAction(handling_action(requests[0]))]  # the rest follow in order (after_answer)
+        if asks_about_a_ticket(text):
+            return [FollowupAction("action_ticket_status")]  # "any update on my ticket?": a job with no intent
         follow = follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
         if not follow and any(e.get("entity") == "order_number" for e in message.get("entities") or []):
             follow = "track_order"  # "oops I meant ORD-100001": the order named is the question
@@ -332,6 +339,11 @@ def button_typed(tracker: Tracker, text: Text, this_action: Text) -> List[Dict[T
     which decide a yes on their own."""
     buttons = last_buttons(tracker)
     chosen = read_button(text, [b.get("title") or "" for b in buttons])
+    intents = [str(b.get("payload") or "").lstrip("/").partition("{")[0] for b in buttons]
+    if chosen is None and _asked_which_job(tracker):
+        # "switching provider" to "cancelling your plan, or a problem?": the button the NLU reads it as
+        reading = reading_among((tracker.latest_message or {}).get("intent_ranking") or [], intents)
+        chosen = intents.index(reading) if reading else None
     if chosen is None:
         return []
     intent, _, values = str(buttons[chosen].get("payload") or "").lstrip("/").partition("{")
@@ -373,6 +385,16 @@ def last_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
         if buttons:
             return buttons
     return []
+
+
+# The assistant's own "which job do you mean?" questions: their buttons are jobs, one per reading.
+WHICH_JOB_QUESTIONS = ("utter_clarify", "utter_repair_next_reading")
+
+
+def _asked_which_job(tracker: Tracker) -> bool:
+    return any(
+        (reply.get("metadata") or {}).get("utter_action") in WHICH_JOB_QUESTIONS for reply in previous_replies(tracker)
+    )
 
 
 def last_job(tracker: Tracker) -> Optional[Text]:

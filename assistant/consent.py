@@ -35,14 +35,16 @@ _AGREE = (
     r"that'?s great|that works|works for me|sounds good|sounds great|good|confirm|confirmed|i confirm|agreed|i agree|"
     r"go ahead|go for it|go on|do it|do that|please do|please|yes please|"
     r"i do|i would|i'?d like that|i want that|proceed|carry on|make it so|let'?s do it|"
-    r"by all means|why not|deal"
+    r"by all means|why not|deal|i'?ll take it|i'?ll take that|i'?ll have it|i'?ll have that|count me in|sign me up|"
+    r"go on then|let'?s go|let'?s have it|i'?m in"
 )
 # "cancel it", "refund it", "change it please": the action named back, on its own.
 _DO_IT = (
     r"(?:just |please |yes,? |ok,? )?"
     r"(?:cancel|refund|change|close|open|log|raise|send|chase|move|update|add|book|file|report|do|make|process|"
-    r"submit|switch|put|request|record)"
+    r"submit|switch|put|request|record|stick|pop|whack|sign me up for|set up|set it up|sort)"
     r"(?: it| that| them| this| a ticket| the (?:change|refund|ticket|cancellation|order|plan|complaint|request))?"
+    r"(?: on| up| out| through| in)?(?: (?:my|the) (?:account|bill))?"
     r"(?: instead)?"
     r"(?: (?:now|then|please|for me|through))*"
 )

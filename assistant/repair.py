@@ -24,6 +24,7 @@ MISSED_RESPONSES = frozenset(
     {
         "utter_rephrase",
         "utter_out_of_scope",
+        "utter_other_company",
         "utter_clarify",
         "utter_offer_human",
         "utter_repair_next_reading",

@@ -152,3 +152,29 @@ def read_button(reply: str, titles: Sequence[str]) -> Optional[int]:
     if best == 0 or scores.count(best) > 1:
         return None
     return scores.index(best)
+
+
+# A reading among the buttons' jobs: at least this confident, and this many times the next button's.
+READING_FLOOR = 0.15
+READING_LEAD = 2.0
+
+
+def reading_among(ranking: Sequence[dict], intents: Sequence[str]) -> Optional[str]:
+    """Which of the buttons' jobs a reply that names no button is about, by the NLU's ranking, or None.
+
+    "Switching provider" to "do you mean cancelling your plan, or a problem
+    with your broadband?" names neither button, but the NLU ranks cancelling
+    far above the problem: the customer answered the question. Only a clear
+    lead counts; two close readings pick nothing.
+    """
+    scores = {intent: 0.0 for intent in intents}
+    for entry in ranking:
+        name = entry.get("name")
+        if name in scores:
+            scores[name] = max(scores[name], float(entry.get("confidence") or 0.0))
+    ordered = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    if not ordered or ordered[0][1] < READING_FLOOR:
+        return None
+    if len(ordered) > 1 and ordered[0][1] < READING_LEAD * ordered[1][1]:
+        return None
+    return ordered[0][0]

@@ -42,6 +42,7 @@ Thresholds and their trade-off: docs/nlu.md.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -111,8 +112,18 @@ def read_as_out_of_scope(message: Message, confidence: float) -> None:
 
 
 NOT_CHECKED = (
-    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "undo_change", "repair",
-    "resolved_by_rep", OUT_OF_SCOPE, "nlu_fallback",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "inform",
+    "undo_change",
+    "repair",
+    "resolved_by_rep",
+    OUT_OF_SCOPE,
+    "nlu_fallback",
 )
 SCOPE_KEY = "scope"
 OUR_ENTITIES = ("order_number", "refund_number", "email", "postcode", "plan")
@@ -235,7 +246,9 @@ class LikeOurExamples(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         from connectors.nlu_features import embed
 
-        examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        examples = [
+            (m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)
+        ]
         if self.config["examples_file"]:
             examples += gate_examples(Path(self.config["examples_file"]))
         self.vectors = embed([text for text, _ in examples]).astype(np.float16)
@@ -244,7 +257,10 @@ class LikeOurExamples(GraphComponent):
         self._index(texts)
         with self._model_storage.write_to(self._resource) as directory:
             np.savez_compressed(
-                directory / "examples.npz", vectors=self.vectors, intents=self.intents.astype(str), texts=np.array(texts)
+                directory / "examples.npz",
+                vectors=self.vectors,
+                intents=self.intents.astype(str),
+                texts=np.array(texts),
             )
         return self._resource
 
@@ -332,9 +348,14 @@ class LikeOurExamples(GraphComponent):
             intent = message.get(INTENT)
             read_as, confidence = intent[INTENT_NAME_KEY], float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
             every = self.nearest_by_intent(message.get(TEXT))
-            nearest = {name: round(every.get(name, 0.0), 4) for name in (read_as, self.config["retrieval_intent"], OUT_OF_SCOPE)}
+            nearest = {
+                name: round(every.get(name, 0.0), 4)
+                for name in (read_as, self.config["retrieval_intent"], OUT_OF_SCOPE)
+            }
             # what the gate saw, for `make bench-nlu` to weigh other thresholds
-            message.set(SCOPE_KEY, {"read_as": read_as, "confidence": confidence, "nearest": nearest}, add_to_output=True)
+            message.set(
+                SCOPE_KEY, {"read_as": read_as, "confidence": confidence, "nearest": nearest}, add_to_output=True
+            )
             if similarity_verdict(
                 read_as,
                 confidence,
@@ -345,4 +366,92 @@ class LikeOurExamples(GraphComponent):
                 self.config["retrieval_intent"],
             ):
                 read_as_out_of_scope(message, 1.0 - nearest[read_as])
+        return messages
+
+
+class CompaniesFileError(ValueError):
+    """The other companies' file is missing or not `companies` and `their_things`, each a list of words."""
+
+
+class OtherCompanies:
+    """Names of other companies and what of theirs a customer may ask about (business/other_companies.yml)."""
+
+    def __init__(self, companies: List[str], things: List[str]) -> None:
+        self._shown = {c.lower(): c for c in companies}  # "just eat" is shown "Just Eat"
+        names = "|".join(re.escape(c) for c in sorted(self._shown, key=len, reverse=True))
+        words = "|".join(re.escape(t.lower()) for t in sorted(set(things), key=len, reverse=True))
+        name = rf"(?<![\w.&+'-])(?P<name>{names})(?![\w&+-])"
+        # "my vinted parcel", "my youtube premium payment"; "a refund from just eat"
+        self._after = re.compile(rf"{name}(?:[\s,]+[\w'-]+)?[\s,]+(?:{words})\b")
+        self._before = re.compile(rf"\b(?:{words})\s+(?:from|with|on|at|through)\s+{name}")
+
+    def named(self, text: str) -> Optional[str]:
+        """The other company whose account, order or payment the text asks about, or None."""
+        said = " ".join((text or "").lower().replace("\u2019", "'").split())
+        found = self._after.search(said) or self._before.search(said)
+        return self._shown[found["name"]] if found else None
+
+
+def load_other_companies(path: Path) -> OtherCompanies:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise CompaniesFileError(f"{path}: {error}") from None
+    lists = {key: raw.get(key) if isinstance(raw, dict) else None for key in ("companies", "their_things")}
+    for key, value in lists.items():
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise CompaniesFileError(f"{path}: '{key}' must be a list of names or words")
+    return OtherCompanies([c.strip() for c in lists["companies"]], [t.strip() for t in lists["their_things"]])
+
+
+# Readings a company's name does not change: small talk and answers are ours whatever they name.
+NOT_ABOUT_COMPANIES = tuple(name for name in NOT_CHECKED if name != "nlu_fallback")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class AboutAnotherCompany(GraphComponent):
+    """ "Where's my vinted parcel", "close my linkedin account": another company's, so out of scope.
+
+    DIET reads them, sure of itself, as our own jobs, and the sentence
+    encoder finds them very like our examples (they are, but for one word),
+    so neither gate above can tell. A message naming another company with
+    an account, an order, a refund or a payment of it is read as
+    `out_of_scope` (the company in `scope.other_company`); one that also
+    names one of ours (an order number, an email...) is left alone. The
+    names are business data, read when the model loads: a company edits
+    the file without retraining.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"companies_file": "business/other_companies.yml", "our_entities": list(OUR_ENTITIES)}
+
+    def __init__(self, config: Dict[Text, Any], companies: OtherCompanies) -> None:
+        self.config = config
+        self.companies = companies
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AboutAnotherCompany":
+        config = {**cls.get_default_config(), **config}
+        return cls(config, load_other_companies(Path(config["companies_file"])))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if not message.get(TEXT) or reading in NOT_ABOUT_COMPANIES:
+                continue
+            if any(e.get("entity") in self.config["our_entities"] for e in message.get("entities") or []):
+                continue
+            company = self.companies.named(message.get(TEXT))
+            if company:
+                read_as_out_of_scope(message, 1.0)
+                message.set(SCOPE_KEY, {"read_as": reading, "other_company": company}, add_to_output=True)
         return messages

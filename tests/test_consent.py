@@ -26,6 +26,13 @@ YES = [
     "that's right",
     "Yes that’s fine",
     "/affirm",
+    # everyday ways of taking what was offered
+    "yeah go on, stick it on",
+    "go on then, pop it on my account",
+    "sign me up",
+    "i'll take it",
+    "ok add it",
+    "yes set it up please",
 ]
 NO = [
     "no",
@@ -57,6 +64,9 @@ NEITHER = [
     "hmm",
     "yes I restarted it and it still drops",
     "👍🏽 what about my bill",
+    "stick it on my other account",
+    "pop it on the wrong order",
+    "sign me up for the newsletter and tell me my bill",
 ]
 
 

@@ -252,3 +252,61 @@ def _parse(text: str) -> dict:
 def test_the_live_model_answers_an_faq_and_not_a_request_we_have_nothing_for(stack):
     assert _parse("what time do you open on saturdays")["intent"]["name"] == "faq"
     assert _parse("what wine goes with salmon")["intent"]["name"] in ("out_of_scope", "nlu_fallback")
+    # another company's parcel is not ours, however like our own "where is my parcel" it reads
+    assert _parse("where's my vinted parcel")["scope"]["other_company"] == "Vinted"
+
+
+@pytest.fixture(scope="module")
+def other_companies():
+    from connectors.nlu_scope import AboutAnotherCompany, load_other_companies
+
+    return AboutAnotherCompany(
+        {"companies_file": "", "our_entities": ["order_number", "email"]},
+        load_other_companies(ROOT / "business" / "other_companies.yml"),
+    )
+
+
+@pytest.mark.parametrize(
+    "text, read_as, company",
+    [
+        ("where's my vinted parcel", "track_order", "Vinted"),
+        ("close my LinkedIn account", "close_account", "LinkedIn"),
+        ("my youtube premium payment failed", "payment_problem", "YouTube"),
+        ("get me a refund from just eat for the missing drinks", "request_refund", "Just Eat"),
+        ("my booking.com refund hasn't come through", "refund_status", "Booking.com"),
+        ("I forgot my twitter password", "nlu_fallback", "Twitter"),
+    ],
+)
+def test_another_companys_order_or_account_is_not_ours(other_companies, text, read_as, company):
+    (message,) = other_companies.process([_read_as(text, read_as)])
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get("scope") == {"read_as": read_as, "other_company": company}
+    assert message.get("intent_ranking")[1]["name"] == read_as  # what the classifier read is kept
+
+
+@pytest.mark.parametrize(
+    "text, read_as, entities",
+    [
+        ("netflix keeps buffering every evening", "technical_problem", ()),  # a slow stream is our broadband's
+        ("broadband is so slow tonight i cant even watch youtube", "technical_problem", ()),
+        ("my amazon order ORD-100001 hasn't come", "track_order", ({"entity": "order_number"},)),  # names one of ours
+        ("I'm switching to sky, cancel my broadband", "cancel_subscription", ()),  # a provider: a reason to leave
+        ("can I pay my bill with paypal", "faq", ()),
+        ("thanks, I'll check my amazon account", "thank", ()),  # small talk is left alone
+        ("the boots I ordered from you are the wrong size", "delivery_problem", ()),  # an everyday word
+    ],
+)
+def test_our_own_jobs_that_mention_a_company_are_left_alone(other_companies, text, read_as, entities):
+    (message,) = other_companies.process([_read_as(text, read_as, entities=entities)])
+    assert message.get("intent")["name"] == read_as and message.get("scope") is None
+
+
+def test_a_broken_companies_file_is_named(tmp_path):
+    from connectors.nlu_scope import CompaniesFileError, load_other_companies
+
+    bad = tmp_path / "other_companies.yml"
+    bad.write_text("companies: vinted\n")
+    with pytest.raises(CompaniesFileError, match="other_companies.yml.*'companies'"):
+        load_other_companies(bad)
+    with pytest.raises(CompaniesFileError, match="missing.yml"):
+        load_other_companies(tmp_path / "missing.yml")

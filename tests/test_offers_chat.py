@@ -195,3 +195,18 @@ def test_a_second_question_and_can_i_cancel_it_any_time_are_about_the_offer_not_
     chat.text(sender, "no thanks", customer)
     (event,) = offers_in(session, sender)
     assert event.status == "declined"
+
+
+def test_a_plan_question_answered_then_thanks_brings_the_offer_and_a_casual_yes_takes_it(chat, session, offerable):
+    customer, _ = offerable[8]
+    sender = new_sender()
+    assert "You're on" in chat.text(sender, "what plan am i on", customer)
+    assert offers_in(session, sender) == []  # never in the first answer
+    chat.say(sender, "ok ta", customer)
+    (event,) = offers_in(session, sender)
+    assert event.status == "shown"
+    before = records()
+    done = chat.text(sender, "yeah go on, stick it on", customer)
+    assert set(changed_tables(before, records())) == {"offer_events", "subscriptions"}
+    (event,) = offers_in(session, sender)
+    assert event.status == "accepted" and "Done:" in done and f"SUB-{event.subscription_id}" in done

@@ -37,6 +37,7 @@ SAMPLE_VALUES: Dict[str, str] = {
     "amount": "£129.00",
     "attribute": "region",
     "before": "£39.00",
+    "company": "Vinted",
     "bill_number": "INV-1000003",
     "bought": "a laptop",
     "by_day": "by Friday 4 December",

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from assistant.business import BusinessDataError
-from assistant.typed_answers import load_typed_answers, parse_typed_answers, read_button, read_choice
+from assistant.typed_answers import load_typed_answers, parse_typed_answers, read_button, read_choice, reading_among
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,3 +124,27 @@ def test_a_yes_or_a_no_typed_for_yes_and_no_buttons():
 @pytest.mark.parametrize("reply", ["yes", "switching provider", "7", "where is my order", ""])
 def test_a_reply_fitting_no_button_or_two_picks_none(reply):
     assert read_button(reply, CLARIFY) is None
+
+
+def _ranking(**confidences):
+    return [{"name": name, "confidence": value} for name, value in confidences.items()]
+
+
+def test_a_reply_naming_no_button_picks_the_job_the_nlu_clearly_reads_it_as():
+    buttons = ["cancel_subscription", "technical_problem", "out_of_scope"]
+    # "switching provider": the NLU could not place it, but ranks cancelling far above the problem
+    ranking = _ranking(nlu_fallback=0.55, cancel_subscription=0.41, change_plan=0.2, technical_problem=0.05)
+    assert reading_among(ranking, buttons) == "cancel_subscription"
+
+
+@pytest.mark.parametrize(
+    "ranking",
+    [
+        _ranking(nlu_fallback=0.55, cancel_subscription=0.3, technical_problem=0.2),  # two close readings
+        _ranking(nlu_fallback=0.55, track_order=0.8, cancel_subscription=0.1),  # nothing to do with either
+        _ranking(nlu_fallback=0.55),  # no reading at all
+        [],
+    ],
+)
+def test_no_button_is_picked_without_a_clear_lead(ranking):
+    assert reading_among(ranking, ["cancel_subscription", "technical_problem"]) is None
