@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
 from actions.off_loop import OffTheLoop
+from actions.orders import focus_on
 from assistant import sign_in_limits
 from assistant.consent import asks_to_stop
 from assistant.customers import UK_POSTCODE, get_customer, verify_identity
@@ -74,6 +75,8 @@ class ActionGreetCustomer(CustomerAction):
                 customer_name=customer.first_name,
                 status_sentence=describe_status(latest[0]).text(),
             )
+            # the order just told is what the conversation is about: "when will it turn up?" is about it
+            return focus_on(latest[0], tracker)
         else:
             dispatcher.utter_message(response="utter_greet_customer", customer_name=customer.first_name)
         return []

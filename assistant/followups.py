@@ -16,7 +16,8 @@ from assistant.focus import _ORDINAL, _OTHER, item_categories
 
 _ORDER_QUESTION = re.compile(
     r"\b(?:when|where|arrive|arriving|come|coming|get here|delivered|delivery|status|tracking|track|"
-    r"how long|eta|dispatched|shipped|which order|that order|the order|my order)\b"
+    r"how long|eta|dispatched|shipped|which order|that order|the order|my order|"
+    r"turns? up|turning up|shows? up|what time|delivering|courier|driver)\b"
 )
 _CHASE = re.compile(r"\b(?:chase|hurry|speed (?:it|this) up|follow (?:it|this) up|still not here|still waiting)\b")
 _CANCEL_IT = re.compile(r"\bcancel (?:it|that|this|that one|this one|the order)\b")
@@ -29,6 +30,9 @@ _ABOUT = {
 }
 _REFUND_QUESTION = re.compile(
     r"\b(?:when|how long|how much|where|arrive|get it|get (?:my|the) money|paid|status|any news|why|what for)\b"
+)
+_PRICE_OF_IT = re.compile(
+    r"\b(?:how much|what) (?:do|will|would|am) (?:i|we) (?:pay|paying)\b|\bpay(?:ing)? for (?:it|that|this)\b"
 )
 _WHEN_DUE = re.compile(r"\b(?:due|deadline|pay (?:it|this|that|the bill) by|by when)\b")
 _NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
@@ -63,6 +67,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
             return "delivery_problem"
         if _OTHER.search(said) or _ORDINAL.search(said) or _ORDER_QUESTION.search(said):
             return "track_order"
+    if last_job == "plan_info" and _PRICE_OF_IT.search(said):
+        return "plan_info"  # "how much do i pay for it" right after the plan: its price, not a failed payment
     for intent, pattern in _ABOUT.items():
         if pattern.search(said):
             return intent

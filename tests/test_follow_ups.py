@@ -27,6 +27,11 @@ from assistant.requests import other_requests
         ("when will I get it?", "ORD-1", "track_order", "track_order"),
         ("when will my order arrive?", "ORD-1", "refund_status", "track_order"),  # names the order
         ("sorry I meant the tablet", "ORD-1", "track_order", "track_order"),
+        ("roughly what time will it turn up", "ORD-1", "track_order", "track_order"),
+        ("whos delivering it", "ORD-1", None, "track_order"),
+        ("how much do i pay for it", None, "plan_info", "plan_info"),  # the plan's price, not a payment problem
+        ("how much do i pay for it", None, None, "payment_problem"),  # nothing discussed: as before
+        ("and my bill?", None, "plan_info", "explain_bill"),
         ("order me a pizza", None, None, None),
         ("when will it arrive?", None, None, None),  # nothing in focus: not a follow-up
         ("I would like to know why the engineer never came to fix my line last week", "ORD-1", None, None),
