@@ -241,6 +241,9 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         picked = button_picked_by_place(tracker, text) or button_typed(tracker, text, self.name())
         if picked:
             return picked
+        if tracker.get_slot("offer_id") and read_consent(text) is not Consent.NEITHER:
+            # "no thank u im ok", "maybe another time" to the open offer, whatever the NLU read: its answer
+            return [FollowupAction("action_answer_offer")]
         company = (message.get("scope") or {}).get("other_company")
         if company:
             # "where's my vinted parcel": never this customer's own order, however like it the words are
@@ -421,6 +424,12 @@ class ActionRepair(OffTheLoop, Action):
         return "action_repair"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        text = (tracker.latest_message or {}).get("text") or ""
+        if not complains_about_answer(text):
+            # "whats in that order again" read as a repair: a follow-up about what is in focus, not a complaint
+            follow = follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
+            if follow:
+                return [FollowupAction(handling_action(follow))]
         repair(dispatcher, tracker)
         return []
 

@@ -55,12 +55,17 @@ _REFUSE = (
     r"i'?ve changed my mind|changed my mind|i changed my mind|actually no|no actually|i'?ll pass|pass|"
     r"not interested|i'?m not sure|not sure|let me think|i'?ll think about it|keep it|keep it as it is"
 )
-_FILLER = r"(?:\s*(?:,|\.|!|and|then|just|please|thanks|thank you|cheers|mate|x+|:\)|:-\)))*"
+_FILLER = r"(?:\s*(?:,|\.|!|and|then|just|please|thanks|thank you|ta|cheers|mate|x+|:\)|:-\)))*"
 
 _YES = re.compile(rf"^(?:(?:{_AGREE}){_FILLER}\s*)+$|^(?:(?:{_AGREE}){_FILLER}\s*)*{_DO_IT}{_FILLER}$")
 # A refusal at the start holds the change back, whatever follows ("no, i
 # meant the other order", "wait what does that cost").
 _NO_START = re.compile(rf"^(?:{_REFUSE})\b")
+# Refusals only when they are the whole reply: "i'm ok" is a no, "i'm ok with that" is not.
+_NO_WHOLE = re.compile(
+    rf"^(?:(?:i'?m|im|i am) (?:ok|okay|good|fine|alright|all right)|(?:maybe )?(?:another|some other) time|"
+    rf"not this time|not for now|i'?ll leave it){_FILLER}$"
+)
 # Agreement with a condition or a negation in it is not a yes ("yes but not
 # yet", "ok don't do it"): the change is held back.
 _HELD_BACK = re.compile(r"\b(?:not|don'?t|do not|never|wait|hold on|hang on|but|later|tomorrow|first)\b")
@@ -83,7 +88,7 @@ def read_consent(text: Optional[str]) -> Consent:
     said = normalise(raw)
     if not said:
         return Consent.NEITHER
-    if _NO_START.match(said):
+    if _NO_START.match(said) or _NO_WHOLE.match(said):
         return Consent.NO
     if "?" in said:  # a question is never a yes
         return Consent.NEITHER

@@ -50,6 +50,10 @@ NO = [
     "yes but not yet",
     "ok but first tell me the fee",
     "/deny",
+    "maybe another time",
+    "i'm ok thanks",
+    "im good ta",
+    "not this time",
 ]
 NEITHER = [
     "",
@@ -67,6 +71,8 @@ NEITHER = [
     "stick it on my other account",
     "pop it on the wrong order",
     "sign me up for the newsletter and tell me my bill",
+    "i'm ok with that",  # not a refusal, and not a clear yes either: asked again
+    "another time i ordered a router",
 ]
 
 

@@ -210,3 +210,17 @@ def test_a_plan_question_answered_then_thanks_brings_the_offer_and_a_casual_yes_
     assert set(changed_tables(before, records())) == {"offer_events", "subscriptions"}
     (event,) = offers_in(session, sender)
     assert event.status == "accepted" and "Done:" in done and f"SUB-{event.subscription_id}" in done
+
+
+def test_a_no_in_everyday_words_after_a_question_about_the_offer_is_a_decline(chat, session, offerable):
+    customer, order = offerable[9]
+    sender = new_sender()
+    solved_then_thanks(chat, session, sender, customer, order)
+    (event,) = offers_in(session, sender)
+    chat.text(sender, "what is it?", customer)
+    before = records()
+    reply = chat.text(sender, "maybe another time", customer)
+    assert "won't suggest it again" in reply
+    assert set(changed_tables(before, records())) == {"offer_events"}
+    (event,) = offers_in(session, sender)
+    assert event.status == "declined"
