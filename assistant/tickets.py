@@ -104,7 +104,8 @@ def add_report(
 _TICKET = re.compile(r"\b(?:tickets?|cases?|complaints?|fault reports?|tkt-?\d{6})\b")
 _STATUS_CUE = re.compile(
     r"\b(?:updates?|status|news|progress|happening|going on|heard|any word|still open|resolved|fixed|sorted|"
-    r"closed|where (?:are|is)|latest|looked at|dealt with|anyone|someone|outcome)\b"
+    r"closed|where (?:are|is)|latest|looked at|dealt with|anyone|someone|outcome|"
+    r"any open|have open|got open|open (?:tickets?|cases?|complaints?))\b"
 )
 _NEW_ONE = re.compile(
     r"\b(?:open|raise|log|make|file|create|start|submit|put in)\s+(?:a|an|another|new|one)\b|\bcomplain about\b"
