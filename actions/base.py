@@ -25,7 +25,7 @@ from assistant.consent import Consent, is_plain_no, read_consent
 from assistant.customers import get_customer
 from assistant.db import session_scope
 from assistant.models import Customer
-from assistant.offers.chat import asks_about_offer
+from assistant.offers.chat import answers_offer
 from assistant.offers.log import ignore_pending_offers
 from assistant.plans import asks_about_alternative
 from assistant.requests import other_requests
@@ -79,7 +79,7 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                 events: List[Dict[Text, Any]] = []
                 if tracker.get_slot("offer_id") and self.name() != "action_thank":
                     text = (tracker.latest_message or {}).get("text")
-                    if read_consent(text) is not Consent.NEITHER or asks_about_offer(text):
+                    if answers_offer(text):
                         # "no thanks" or "how much?" landing here is still the answer to the offer
                         return [FollowupAction("action_answer_offer")]
                     # The customer moved on without answering the offer: it counts as ignored.

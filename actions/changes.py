@@ -28,7 +28,6 @@ from assistant.changes import (
     undo_change,
 )
 from assistant.consent import Consent, asks_to_undo, read_consent
-from assistant.followups import follow_up_intent
 
 logger = logging.getLogger(__name__)
 
@@ -128,13 +127,13 @@ class ActionUndoChange(CustomerAction):
         return "action_undo_change"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        from actions.support import last_job  # actions.support imports this module
+        from actions.support import continued_job  # actions.support imports this module
 
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         # "not that one, the mesh" or "sorry I meant the tablet" is a
         # correction of the question, not "take it back"
-        follow = follow_up_intent(message.get("text") or "", tracker.get_slot("focus_order"), last_job(tracker))
+        follow = continued_job(tracker, message.get("text") or "")
         if intent != "undo_change" and not asks_to_undo(message.get("text")):
             # a plain "no" after something was done is not "take it back" either
             if follow:

@@ -32,7 +32,7 @@ from assistant.customers import mask_email
 from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
-from assistant.offers.chat import asks_about_offer
+from assistant.offers.chat import answers_offer, asks_about_offer
 from assistant.repair import complains_about_answer, turn_missed
 from assistant.requests import other_requests
 from assistant.tickets import asks_about_a_ticket, find_open_ticket
@@ -241,7 +241,7 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         picked = button_picked_by_place(tracker, text) or button_typed(tracker, text, self.name())
         if picked:
             return picked
-        if tracker.get_slot("offer_id") and read_consent(text) is not Consent.NEITHER:
+        if tracker.get_slot("offer_id") and answers_offer(text):
             # "no thank u im ok", "maybe another time" to the open offer, whatever the NLU read: its answer
             return [FollowupAction("action_answer_offer")]
         company = (message.get("scope") or {}).get("other_company")
@@ -269,7 +269,7 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             return [FollowupAction(handling_action(requests[0]))]  # the rest follow in order (after_answer)
         if asks_about_a_ticket(text):
             return [FollowupAction("action_ticket_status")]  # "any update on my ticket?": a job with no intent
-        follow = follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
+        follow = continued_job(tracker, text)
         if not follow and any(e.get("entity") == "order_number" for e in message.get("entities") or []):
             follow = "track_order"  # "oops I meant ORD-100001": the order named is the question
         if follow:
@@ -341,15 +341,16 @@ def button_typed(tracker: Tracker, text: Text, this_action: Text) -> List[Dict[T
     that job, with the values its button carries. Yes/no buttons are left to the change and offer rules,
     which decide a yes on their own."""
     buttons = last_buttons(tracker)
+    payloads = [str(b.get("payload") or "").lstrip("/").partition("{") for b in buttons]  # (intent, "{", values)
     chosen = read_button(text, [b.get("title") or "" for b in buttons])
-    intents = [str(b.get("payload") or "").lstrip("/").partition("{")[0] for b in buttons]
     if chosen is None and _asked_which_job(tracker):
         # "switching provider" to "cancelling your plan, or a problem?": the button the NLU reads it as
+        intents = [intent for intent, _, _ in payloads]
         reading = reading_among((tracker.latest_message or {}).get("intent_ranking") or [], intents)
         chosen = intents.index(reading) if reading else None
     if chosen is None:
         return []
-    intent, _, values = str(buttons[chosen].get("payload") or "").lstrip("/").partition("{")
+    intent, _, values = payloads[chosen]
     follow = handling_action(intent)
     if intent in NOTHING_PENDING or not follow or follow == this_action:
         return []
@@ -400,6 +401,11 @@ def _asked_which_job(tracker: Tracker) -> bool:
     )
 
 
+def continued_job(tracker: Tracker, text: Text) -> Optional[Text]:
+    """The job a short follow-up continues, given the order in focus and the job answered last."""
+    return follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
+
+
 def last_job(tracker: Tracker) -> Optional[Text]:
     """The job the assistant answered last in this conversation, if it is one a follow-up can continue."""
     for event in reversed(tracker.events):
@@ -427,7 +433,7 @@ class ActionRepair(OffTheLoop, Action):
         text = (tracker.latest_message or {}).get("text") or ""
         if not complains_about_answer(text):
             # "whats in that order again" read as a repair: a follow-up about what is in focus, not a complaint
-            follow = follow_up_intent(text, tracker.get_slot("focus_order"), last_job(tracker))
+            follow = continued_job(tracker, text)
             if follow:
                 return [FollowupAction(handling_action(follow))]
         repair(dispatcher, tracker)

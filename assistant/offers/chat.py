@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from assistant import clock
 from assistant.business import load_catalog
+from assistant.consent import Consent, read_consent
 from assistant.cx.comments import sentiment
 from assistant.handoff import is_with_rep
 from assistant.models import OfferEvent
@@ -90,3 +91,8 @@ def asks_about_offer(text: Optional[str]) -> bool:
     if len(said.split()) > 10 or _ABOUT_SOMETHING_ELSE.search(said):
         return False  # "can you explain my bill?" is a new question, not one about the offer
     return bool(_ABOUT_THE_OFFER.search(said))
+
+
+def answers_offer(text: Optional[str]) -> bool:
+    """A yes, a no or a question about the offer just made ("stick it on", "maybe another time", "how much?")."""
+    return read_consent(text) is not Consent.NEITHER or asks_about_offer(text)
