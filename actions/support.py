@@ -238,6 +238,10 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
         revert = [] if intent in NLU_MISSES else [UserUtteranceReverted()]
+        if not revert and handed_on(tracker):
+            # reached from another action (an offer's answer that was none): no rule says to listen
+            # after it, and the core fallback would call it again until Rasa's circuit breaker trips
+            revert = [FollowupAction("action_listen")]
         picked = button_picked_by_place(tracker, text) or button_typed(tracker, text, self.name())
         if picked:
             return picked
@@ -464,6 +468,16 @@ def _question_before(tracker: Tracker):
     """The customer's message before this complaint about the answer, and the intent it was taken as."""
     parse = user_message_before(tracker).get("parse_data") or {}
     return parse, (parse.get("intent") or {}).get("name")
+
+
+def handed_on(tracker: Tracker) -> bool:
+    """This turn's message was already handled by another action, which handed on to the one running."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action":
+            return event.get("name") != "action_listen"
+        if event.get("event") == "user":
+            return False
+    return False
 
 
 def _previous_turn_missed(tracker: Tracker) -> bool:

@@ -298,6 +298,13 @@ def test_reason_with_an_unknown_fact_fails_at_load_naming_the_line(tmp_path):
         ("tell me more", True),
         ("can i cancel it any time?", True),
         ("would it cover my laptop", True),
+        # a short question pointing back at the offer, in words no pattern lists
+        ("wots that then", True),
+        ("would it work on all the devices in the house", True),
+        ("wait what do i actually get for that", True),
+        ("is it still coming today", False),  # the order in focus, not the offer
+        ("when is it arriving", False),
+        ("what time do you close", False),  # nothing points back: a question of its own
         ("i want to cancel my plan", False),  # a request of its own, not about the offer
         ("can you explain my bill?", False),
         ("how much is my bill", False),

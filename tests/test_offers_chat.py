@@ -224,3 +224,36 @@ def test_a_no_in_everyday_words_after_a_question_about_the_offer_is_a_decline(ch
     assert set(changed_tables(before, records())) == {"offer_events"}
     (event,) = offers_in(session, sender)
     assert event.status == "declined"
+
+
+def test_a_message_read_as_nothing_after_the_offer_gets_one_reply_and_the_chat_goes_on(chat, session, offerable):
+    # The offer's answer action hands such a message to the fallback; the fallback must then listen,
+    # not be called again by the core fallback until Rasa's circuit breaker trips (nine apologies).
+    customer, order = offerable[-3]
+    sender = new_sender()
+    solved_then_thanks(chat, session, sender, customer, order)
+    before = records()
+    messages = chat.say(sender, "zqx vlorp gnaff", customer)
+    assert len(messages) == 1 and "another way" in messages[0]["text"]
+    assert set(changed_tables(before, records())) == {"offer_events"}
+    (event,) = offers_in(session, sender)
+    assert event.status == "ignored"
+    after = chat.text(sender, f"where is order {order}?", customer)
+    assert order in after and "went wrong" not in after
+
+
+def test_a_vague_question_about_the_offer_gets_its_details_then_nah_declines(chat, session, offerable):
+    customer, order = offerable[-4]
+    sender = new_sender()
+    solved_then_thanks(chat, session, sender, customer, order)
+    (event,) = offers_in(session, sender)
+    addon = load_catalog().addons[event.addon_code]
+    before = records()
+    details = chat.text(sender, "wots that then", customer)
+    assert addon.name in details and "another way" not in details
+    assert changed_tables(before, records()) == {}  # the offer stays open
+    reply = chat.text(sender, "nah im good", customer)
+    assert "won't suggest it again" in reply
+    assert set(changed_tables(before, records())) == {"offer_events"}
+    (event,) = offers_in(session, sender)
+    assert event.status == "declined"

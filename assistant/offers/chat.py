@@ -82,7 +82,14 @@ _ABOUT_THE_OFFER = re.compile(
 
 _ABOUT_SOMETHING_ELSE = re.compile(
     r"\b(?:bill|order|parcel|delivery|refund|plan|broadband|contract|payment|account)s?\b"
+    r"|\b(?:arriv\w*|deliver\w*|coming|turn(?:ing)? up|ship\w*|dispatch\w*)\b"
 )
+# A short question pointing back at what was just put forward ("wots that then?", "would it work on
+# the kids' tablets?", "what do i actually get for that"): a question word and "it"/"that"/"this".
+_QUESTION = re.compile(
+    r"\b(?:what|wot|wat|whats|wots|wats|how|why|which|does|do|would|will|is|can|could|will)\b|\?"
+)
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|them|they|thing|one)\b")
 
 
 def asks_about_offer(text: Optional[str]) -> bool:
@@ -90,7 +97,9 @@ def asks_about_offer(text: Optional[str]) -> bool:
     said = (text or "").lower().replace("\u2019", "'")
     if len(said.split()) > 10 or _ABOUT_SOMETHING_ELSE.search(said):
         return False  # "can you explain my bill?" is a new question, not one about the offer
-    return bool(_ABOUT_THE_OFFER.search(said))
+    if _ABOUT_THE_OFFER.search(said):
+        return True
+    return bool(_QUESTION.search(said) and _POINTS_BACK.search(said))
 
 
 def answers_offer(text: Optional[str]) -> bool:
