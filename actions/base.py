@@ -14,12 +14,13 @@ from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.off_loop import OffTheLoop
+from actions.reading import job_label, read_part
 from actions.routing import handling_action
 from assistant.consent import Consent, is_plain_no, read_consent
 from assistant.customers import get_customer
@@ -28,7 +29,7 @@ from assistant.models import Customer
 from assistant.offers.chat import answers_offer
 from assistant.offers.log import ignore_pending_offers
 from assistant.plans import asks_about_alternative
-from assistant.requests import other_requests
+from assistant.requests import job_of, other_requests, requests_in, still_to_answer
 from assistant.tickets import asks_about_a_ticket
 from assistant.typed_answers import read_choice
 
@@ -88,7 +89,11 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                 if self.name() not in ALTERNATIVE_ACTIONS and asked_about_alternative(tracker):
                     # "how fast is it?" read as a plan question: it asks about the alternative to cancelling
                     return events + [FollowupAction("action_answer_alternative")]
-                if tracker.get_slot("pending_change") and self.name() not in CHANGE_ACTIONS:
+                if (
+                    tracker.get_slot("pending_change")
+                    and self.name() not in CHANGE_ACTIONS
+                    and not requests_planned(tracker)  # asked in this same message: still open
+                ):
                     follow = self._settle_pending_change(dispatcher, tracker, events)
                     if follow:
                         return events + [FollowupAction(follow)]
@@ -101,7 +106,12 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                     return (
                         events + [SlotSet("form_stopped", None)] + [SlotSet(s, None) for s in FORM_SUBMITS[self.name()]]
                     )
-                if self._asks_about_a_ticket_instead(_latest_text(tracker)):
+                questions = self._questions_not_a_form(tracker)
+                if questions:
+                    # "can i see what plan im on plus any tickets i have open" read as changing the plan:
+                    # the form its misreading started is left at once, and each question is answered
+                    return events + [ActiveLoop(None), SlotSet("requested_slot", None)] + questions
+                if self._asks_about_a_ticket_instead(tracker):
                     # "any update on my ticket?" read as an order or a complaint: the ticket's state answers it
                     return events + [FollowupAction("action_ticket_status")]
                 if self.name() not in CHANGE_ACTIONS and asked_again(tracker, self.name()):
@@ -141,13 +151,29 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
             dispatcher.utter_message(response="utter_change_left")
         return None
 
-    def _asks_about_a_ticket_instead(self, text: Text) -> bool:
+    def _questions_not_a_form(self, tracker: Tracker) -> List[Dict[Text, Any]]:
+        """A form's first question, when the message that started it asks several questions and none of
+        them is the form's job: handing on to those questions (empty otherwise)."""
+        if not self.name().startswith("action_ask_") or not tracker.active_loop_name:
+            return []
+        if not form_started_by_this_message(tracker):
+            return []  # the form has been running already: the customer is answering it
+        asked = requests_in(_latest_text(tracker), read_part)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if not asked or intent in {job_of(label) for label in asked}:
+            return []
+        return hand_on_requests(tracker, asked)
+
+    def _asks_about_a_ticket_instead(self, tracker: Tracker) -> bool:
         """A question about a ticket already opened, sent here by the NLU; not when this action answers
         another request of the same message ("has my phone come? and what's happening with my ticket"),
         which then hands on to the ticket's state (after_answer)."""
-        if self.name() in NOT_REDIRECTED or not asks_about_a_ticket(text):
+        text = _latest_text(tracker)
+        if self.name() in NOT_REDIRECTED or not asks_about_a_ticket(text) or requests_planned(tracker):
             return False
-        asked = [handling_action(request) for request in other_requests(text, None)]
+        if self.name().startswith("action_ask_") or handed_on(tracker):
+            return False  # a form's question, or already handed on: redirecting again would go round
+        asked = [handling_action(job_of(r)) for r in requests_in(text, read_part) or other_requests(text, None)]
         return not (len(asked) >= 2 and self.name() in asked)
 
     def ask_identity(self, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
@@ -232,18 +258,81 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
     back = lead_back_into_form(dispatcher, tracker, action)
     if back:
         return []
-    message = tracker.latest_message or {}
-    intent = (message.get("intent") or {}).get("name")
-    text = message.get("text") or ""
-    # The message's requests in the order asked: the NLU's own first when it named a job.
-    asked = other_requests(text, None) if handling_action(intent) == "action_rephrase_or_handoff" else []
-    if not asked:
-        asked = [intent] + other_requests(text, intent)
-    chain = [handling_action(request) for request in asked]
-    if action in chain and chain.index(action) + 1 < len(chain):
-        follow = chain[chain.index(action) + 1]
-        return [FollowupAction(follow)] if follow and follow != action else []
-    return []
+    planned = requests_planned(tracker)
+    if planned is not None:
+        left = planned["left"]  # a request handed on from earlier in this message
+        if not left:
+            # the last of them: listen now (no rule follows a chain, and Rasa would guess the next action)
+            return [SlotSet(REQUESTS_SLOT, None), FollowupAction("action_listen")]
+    elif handed_on(tracker):
+        return []  # the message's requests are read once, by the action that answered it first
+    else:
+        answered_job = answered_label(tracker, action)
+        left = still_to_answer(requests_in(_latest_text(tracker), read_part), answered_job) if answered_job else []
+    if not left:
+        return []
+    return hand_on_requests(tracker, left)
+
+
+def actions_since_message(tracker: Tracker) -> List[Text]:
+    """The actions run since the customer's latest message, oldest first."""
+    names = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            names.append(event.get("name"))
+    return names[::-1]
+
+
+def form_started_by_this_message(tracker: Tracker) -> bool:
+    """The active form was started by the customer's latest message, and nothing else has run since."""
+    form, started = tracker.active_loop_name, False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return started
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            started = True
+        elif event.get("event") == "action" and event.get("name") not in ("action_listen", form):
+            return False
+    return False
+
+
+def handed_on(tracker: Tracker) -> bool:
+    """This turn's message was already handled by another action, which handed on to the one running."""
+    return bool(actions_since_message(tracker))
+
+
+REQUESTS_SLOT = "requests_left"
+
+
+def _this_turn(tracker: Tracker) -> Optional[float]:
+    """The latest customer message's timestamp: a plan of requests belongs to one message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("timestamp")
+    return None
+
+
+def requests_planned(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """The requests of this message still to answer ({"now": label, "left": [...]}), if it has several."""
+    planned = tracker.get_slot(REQUESTS_SLOT)
+    if isinstance(planned, dict) and planned.get("turn") == _this_turn(tracker):
+        return planned
+    return None
+
+
+def hand_on_requests(tracker: Tracker, asked: List[Text]) -> List[Dict[Text, Any]]:
+    """Answer the first of `asked` next, and keep the rest for after it."""
+    now, rest = asked[0], asked[1:]
+    plan = {"turn": _this_turn(tracker), "now": now, "left": rest}
+    return [SlotSet(REQUESTS_SLOT, plan), FollowupAction(handling_action(job_of(now)))]
+
+
+def answered_label(tracker: Tracker, action: Text) -> Optional[Text]:
+    """The job the NLU read the whole message as ("faq/<answer>" for an FAQ), if `action` is what answers it."""
+    label = job_label(tracker.latest_message or {})
+    return label if label and handling_action(job_of(label)) == action else None
 
 
 def lead_back_into_form(dispatcher: CollectingDispatcher, tracker: Tracker, action: Text) -> bool:

@@ -25,7 +25,7 @@ from actions.base import CustomerAction
 from actions.off_loop import OffTheLoop
 from actions.survey import conversation_topic
 from assistant.business import load_catalog
-from assistant.consent import Consent, read_consent
+from assistant.consent import Consent, is_plain_no, read_consent
 from assistant.db import session_scope
 from assistant.models import AddOn, Customer, OfferEvent
 from assistant.money import format_money
@@ -196,10 +196,8 @@ class ActionAnswerOffer(OffTheLoop, Action):
                         start_date=f"{accepted.starts_on:%d %B %Y}",
                         reference=f"SUB-{accepted.subscription.id}",
                     )
-                elif consent is Consent.NO or intent == "deny":
-                    decline_offer(session, event)
-                    dispatcher.utter_message(response="utter_offer_declined")
-                elif asks_about_offer(text):
+                elif asks_about_offer(text) and not is_plain_no(text):
+                    # "wait what do i actually get for that": a question, even when it opens with a hold
                     spec = load_catalog().addons.get(event.addon_code)
                     dispatcher.utter_message(
                         response="utter_offer_details",
@@ -208,6 +206,9 @@ class ActionAnswerOffer(OffTheLoop, Action):
                         description=spec.description if spec else "",
                     )
                     return []  # the offer stays open
+                elif consent is Consent.NO or intent == "deny":
+                    decline_offer(session, event)
+                    dispatcher.utter_message(response="utter_offer_declined")
                 else:
                     ignore_pending_offers(session, tracker.sender_id)
                     follow = NOT_AN_ANSWER_GOES_TO.get(intent, "action_rephrase_or_handoff")

@@ -23,6 +23,7 @@ from assistant.plans import (
     CANCEL_REASONS,
     accept_retention_offer,
     change_plan,
+    corrected_plan,
     exit_costs,
     main_plan,
     named_tier,
@@ -89,11 +90,32 @@ class ValidatePlanChangeForm(OffTheLoop, IdentitySlots, FormValidationAction):
         """ "No, keep my plan" or "yes go ahead" typed: the answer, whatever intent the NLU read."""
         if tracker.get_slot("requested_slot") != "confirm_plan_change":
             return {}
+        other = self._other_plan_named(tracker)
+        if other:
+            # "no i meant the 500 one not the 900": the plan corrected, and the question asked again for it
+            return {"plan": other, "confirm_plan_change": None}
         answer = consent_slot(tracker)
         return {} if answer is None else {"confirm_plan_change": answer}
 
+    @staticmethod
+    def _other_plan_named(tracker: Tracker) -> Optional[Text]:
+        """A plan other than the one just proposed, named in the reply to "shall I make the change?"."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        if text.startswith("/") or not tracker.get_slot("customer_id"):
+            return None
+        if any(e.get("entity") == "plan" for e in message.get("entities") or []):
+            return None  # "sorry, I meant Fibre 100": the plan's slot mapping has read it already
+        with session_scope() as session:
+            current = main_plan(session, tracker.get_slot("customer_id"))
+            if current is None:
+                return None
+            return corrected_plan(text, plan_options(session, current.plan), tracker.get_slot("plan"))
+
     def validate_confirm_plan_change(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        """Only a plain yes changes the plan; a question or anything else asks again."""
+        """Only a plain yes changes the plan; a question, another plan named or anything else asks again."""
+        if self._other_plan_named(tracker):
+            return {"confirm_plan_change": None}  # the "no" of "no I meant the 500 one" is about the plan
         return {"confirm_plan_change": consent_slot(tracker)}
 
 

@@ -14,7 +14,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
-from actions.base import CustomerAction
+from actions.base import CustomerAction, request_text
 from actions.changes import pending_answered_now, propose
 from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
@@ -23,6 +23,7 @@ from actions.session import IdentitySlots
 from assistant.accounts import closure_check
 from assistant.addresses import corrected_address, read_address
 from assistant.business import load_policies
+from assistant.consent import asks_a_question, asks_to_stop
 from assistant.dates import say_date
 from assistant.models import AddOn, Order, Subscription
 from assistant.money import format_money
@@ -32,7 +33,7 @@ from assistant.orders import (
     latest_open_order,
     why_not_cancellable,
 )
-from assistant.plans import exit_costs
+from assistant.plans import asks_whats_included, current_plans, exit_costs
 from assistant.replies import Reply
 
 KEEP_ADDRESS = "keep"  # new_address when the customer stops the change
@@ -104,7 +105,7 @@ class ActionCancellationFee(CustomerAction):
 
 
 def _says_stop(text: str) -> bool:
-    return re.sub(r"[^a-z ]", "", text.lower()).strip() in STOP_WORDS
+    return re.sub(r"[^a-z ]", "", text.lower()).strip() in STOP_WORDS or asks_to_stop(text)
 
 
 # Replies taken as the answer to "what's the new address?" even without a
@@ -112,6 +113,7 @@ def _says_stop(text: str) -> bool:
 # request is answered first and the question asked again: "where is my
 # order?" in the middle is a question, not an address.
 ADDRESS_REPLIES = ("inform", "affirm", "deny", "nlu_fallback", "out_of_scope", "human_handoff", "change_address")
+NOT_READ = ("nlu_fallback", "out_of_scope")
 
 
 class ValidateAddressForm(OffTheLoop, IdentitySlots, FormValidationAction):
@@ -136,9 +138,11 @@ class ValidateAddressForm(OffTheLoop, IdentitySlots, FormValidationAction):
         if tracker.get_slot("requested_slot") != "new_address":
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in ADDRESS_REPLIES or _says_stop(text) or read_address(text).problem != "not_an_address":
+        if _says_stop(text) or read_address(text).problem != "not_an_address":
             return {"new_address": text}
-        return {}
+        if intent in ADDRESS_REPLIES and not (intent in NOT_READ and asks_a_question(text)):
+            return {"new_address": text}
+        return {}  # "wait what time do you close today": a question, answered before the form asks again
 
     def validate_new_address(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -212,6 +216,16 @@ class ActionPlanInfo(CustomerAction):
         if not costs:
             dispatcher.utter_message(response="utter_no_plan_running")
             return []
+        if asks_whats_included(request_text(tracker)):
+            # "what's included in it?": what each plan they have gives them, from the catalog
+            included = [
+                Reply(
+                    "utter_part_plan_included", {"plan_name": sub.plan.name, "description": sub.plan.description}
+                ).text()
+                for sub in current_plans(session, customer.id)
+            ]
+            dispatcher.utter_message(response="utter_plan_included", plans=" ".join(included))
+            return offer_after_answer(tracker, session, customer)
         plans = "; ".join(cost.summary().text() for cost in costs)
         addons = [name for (name,) in session.execute(current_addon_names(customer.id))]
         if addons:

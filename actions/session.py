@@ -12,15 +12,18 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.base import CustomerAction, customer_action, identity_events, metadata_customer_id
+from actions.base import CustomerAction, customer_action, hand_on_requests, identity_events, metadata_customer_id
 from actions.off_loop import OffTheLoop
 from actions.orders import focus_on
+from actions.reading import read_part
+from actions.routing import handling_action
 from assistant import sign_in_limits
 from assistant.consent import asks_to_stop
 from assistant.customers import UK_POSTCODE, get_customer, verify_identity
 from assistant.db import session_scope
 from assistant.models import Customer
 from assistant.orders import describe_status, recent_orders
+from assistant.requests import after_greeting, job_of, message_parts, requests_in
 
 IDENTITY_SLOTS = ("customer_id", "customer_name", "account_email", "account_postcode")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -65,6 +68,9 @@ class ActionGreetCustomer(CustomerAction):
         return "action_greet_customer"
 
     def answer(self, dispatcher, tracker, domain, session: Session, customer: Optional[Customer]):
+        asked = asked_after_greeting(tracker)
+        if asked:
+            return asked  # "hiya how much am i paying for my mobile atm": the question is the point
         if customer is None:
             dispatcher.utter_message(response="utter_greet")
             return []
@@ -80,6 +86,25 @@ class ActionGreetCustomer(CustomerAction):
         else:
             dispatcher.utter_message(response="utter_greet_customer", customer_name=customer.first_name)
         return []
+
+
+def asked_after_greeting(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """A request after the greeting, read by the NLU on its own, handed to the action answering it."""
+    rest = after_greeting((tracker.latest_message or {}).get("text") or "")
+    if not rest:
+        return []
+    asked = requests_in(rest, read_part)
+    if asked:
+        return hand_on_requests(tracker, asked)
+    for part in message_parts(rest):  # "hope you're well, what plan am i on": the part that asks something
+        label = read_part(part)
+        if label and handling_action(job_of(label)) not in (
+            None,
+            "action_rephrase_or_handoff",
+            "action_greet_customer",
+        ):
+            return hand_on_requests(tracker, [label])
+    return []
 
 
 class StoppableForm:

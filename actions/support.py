@@ -12,29 +12,34 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import (
     CustomerAction,
+    after_answer,
     asked_about_alternative,
+    hand_on_requests,
+    handed_on,
     lead_back_into_form,
     request_text,
+    requests_planned,
     typed_choice,
     user_message_before,
 )
 from actions.changes import pending_answered_now, propose
 from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
+from actions.reading import job_label, read_part
 from actions.routing import handling_action
 from actions.session import StoppableForm
 from assistant import clock
 from assistant.addresses import corrected_address
 from assistant.business import load_faq, load_policies
 from assistant.changes import describe_reports
-from assistant.consent import Consent, is_plain_no, read_consent
+from assistant.consent import Consent, asks_a_question, is_plain_no, read_consent
 from assistant.customers import mask_email
 from assistant.followups import follow_up_intent
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
 from assistant.offers.chat import answers_offer, asks_about_offer
 from assistant.repair import complains_about_answer, turn_missed
-from assistant.requests import other_requests
+from assistant.requests import ANSWERING_JOBS, job_of, requests_in
 from assistant.tickets import asks_about_a_ticket, find_open_ticket
 from assistant.troubleshooting import read_step_answer
 from assistant.typed_answers import read_button, read_choice, reading_among
@@ -179,24 +184,27 @@ class ActionAnswerFaq(OffTheLoop, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         text = (tracker.latest_message or {}).get("text") or ""
-        about = open_question_about(tracker, text)
-        if about:
-            return [FollowupAction(about)]  # "what would that cost me?" read as an FAQ
-        focus, job = tracker.get_slot("focus_order"), last_job(tracker)
-        follow = follow_up_intent(text, focus, job) if (focus or job) else None
-        if follow:
-            # "when will it arrive?" right after an order's status is about that order, not delivery times
-            return [FollowupAction(handling_action(follow))]
-        selector = (tracker.latest_message or {}).get("response_selector") or {}
-        prediction = (selector.get("faq") or {}).get("response") or {}
-        key = (prediction.get("intent_response_key") or "").split("/")[-1]
+        planned = requests_planned(tracker)
+        if planned is None:
+            about = open_question_about(tracker, text)
+            if about:
+                return [FollowupAction(about)]  # "what would that cost me?" read as an FAQ
+            focus, job = tracker.get_slot("focus_order"), last_job(tracker)
+            follow = follow_up_intent(text, focus, job) if (focus or job) else None
+            if follow:
+                # "when will it arrive?" right after an order's status is about that order, not delivery times
+                return [FollowupAction(handling_action(follow))]
+        # the FAQ this part of the message asks, when it has several requests; else the message's own
+        label = planned["now"] if planned is not None else job_label(tracker.latest_message or {})
+        key = (label or "").partition("/")[2]
         answer = load_faq().answer(key) if key else None
         if answer:
             dispatcher.utter_message(text=answer)
         else:
             dispatcher.utter_message(response="utter_rephrase")
-        lead_back_into_form(dispatcher, tracker, self.name())
-        return []
+            lead_back_into_form(dispatcher, tracker, self.name())
+            return []
+        return after_answer(dispatcher, tracker, self.name(), [])
 
 
 # Intents the rules answer themselves; anything else reaching this action came
@@ -210,6 +218,7 @@ LAST_JOBS = {
     "action_explain_bill": "explain_bill",
     "action_check_refund_status": "refund_status",
     "action_check_payment_problem": "payment_problem",
+    "action_ticket_status": "ticket_status",
 }
 NOT_A_READING = ("nlu_fallback", "out_of_scope", "affirm", "deny", "inform", "greet", "goodbye", "thank")
 CLOSE_READINGS = 0.25
@@ -268,9 +277,9 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
             repair(dispatcher, tracker)
             return revert
         # Handing on needs no revert: each job's rule listens after it ("after <action>, listen").
-        requests = other_requests(text, None)
-        if len(requests) >= 2:
-            return [FollowupAction(handling_action(requests[0]))]  # the rest follow in order (after_answer)
+        requests = requests_in(text, read_part)
+        if requests:
+            return hand_on_requests(tracker, requests)  # the first now, the rest in order (after_answer)
         if asks_about_a_ticket(text):
             return [FollowupAction("action_ticket_status")]  # "any update on my ticket?": a job with no intent
         follow = continued_job(tracker, text)
@@ -282,6 +291,10 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         if like:
             # "what plan have i got", placed by none of the above but very like our examples of one job
             return [FollowupAction(handling_action(like))]
+        inside = question_inside_form(tracker, message)
+        if inside:
+            # "wait what time do you close today" in the address form: its best reading, then the form again
+            return hand_on_requests(tracker, [inside])
         if intent in NOTHING_PENDING:
             dispatcher.utter_message(response="utter_anything_else")
             return revert
@@ -314,6 +327,27 @@ def open_question_about(tracker: Tracker, text: Text) -> Optional[Text]:
     if tracker.get_slot("offer_id") and asks_about_offer(text):
         return "action_answer_offer"
     return None
+
+
+# Inside a form, a question the NLU could not place is answered by its best reading among the jobs
+# that only answer, when that reading has at least this confidence; the form then asks again.
+IN_FORM_READING = 0.3
+
+
+def question_inside_form(tracker: Tracker, message: Dict[Text, Any]) -> Optional[Text]:
+    """The job label ("explain_bill", "faq/opening_hours") answering a question asked inside a form, if any."""
+    if not tracker.active_loop_name or not asks_a_question(message.get("text")):
+        return None
+    ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") not in NLU_MISSES]
+    if not ranking or job_of(ranking[0].get("name") or "") not in ANSWERING_JOBS:
+        return None
+    if float(ranking[0].get("confidence") or 0.0) < IN_FORM_READING:
+        return None
+    best = ranking[0]["name"]
+    if best != "faq":
+        return best
+    label = job_label({**message, "intent": {"name": "faq"}})
+    return label if label != "faq" else None  # an FAQ reading with no answer picked: no reading
 
 
 def nearest_job(message: Dict[Text, Any]) -> Optional[Text]:
@@ -468,16 +502,6 @@ def _question_before(tracker: Tracker):
     """The customer's message before this complaint about the answer, and the intent it was taken as."""
     parse = user_message_before(tracker).get("parse_data") or {}
     return parse, (parse.get("intent") or {}).get("name")
-
-
-def handed_on(tracker: Tracker) -> bool:
-    """This turn's message was already handled by another action, which handed on to the one running."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "action":
-            return event.get("name") != "action_listen"
-        if event.get("event") == "user":
-            return False
-    return False
 
 
 def _previous_turn_missed(tracker: Tracker) -> bool:

@@ -42,7 +42,7 @@ _AGREE = (
 _DO_IT = (
     r"(?:just |please |yes,? |ok,? )?"
     r"(?:cancel|refund|change|close|open|log|raise|send|chase|move|update|add|book|file|report|do|make|process|"
-    r"submit|switch|put|request|record|stick|pop|whack|sign me up for|set up|set it up|sort)"
+    r"submit|switch|put|request|record|stick|pop|whack|chuck|bung|slap|sign me up for|set up|set it up|sort)"
     r"(?: it| that| them| this| a ticket| the (?:change|refund|ticket|cancellation|order|plan|complaint|request))?"
     r"(?: on| up| out| through| in)?(?: (?:my|the) (?:account|bill))?"
     r"(?: instead)?"
@@ -60,7 +60,7 @@ _FILLER = r"(?:\s*(?:,|\.|!|and|then|just|please|thanks|thank you|ta|cheers|mate
 _YES = re.compile(rf"^(?:(?:{_AGREE}){_FILLER}\s*)+$|^(?:(?:{_AGREE}){_FILLER}\s*)*{_DO_IT}{_FILLER}$")
 # A refusal at the start holds the change back, whatever follows ("no, i
 # meant the other order", "wait what does that cost").
-_NO_START = re.compile(rf"^(?:{_REFUSE})\b")
+_NO_START = re.compile(rf"^(?:(?:erm|um|uh|hmm|well|oh|ah|ooh)[ ,]+)*(?:{_REFUSE})\b")
 # Refusals only when they are the whole reply: "i'm ok" is a no, "i'm ok with that" is not.
 _NO_WHOLE = re.compile(
     rf"^(?:(?:i'?m|im|i am) (?:ok|okay|good|fine|alright|all right)|(?:maybe )?(?:another|some other) time|"
@@ -88,7 +88,7 @@ def read_consent(text: Optional[str]) -> Consent:
     said = normalise(raw)
     if not said:
         return Consent.NEITHER
-    if _NO_START.match(said) or _NO_WHOLE.match(said):
+    if _NO_START.match(said) or _NO_WHOLE.match(said) or asks_to_stop(said):
         return Consent.NO
     if "?" in said:  # a question is never a yes
         return Consent.NEITHER
@@ -113,11 +113,15 @@ def asks_to_undo(text: Optional[str]) -> bool:
 
 
 _STOP = re.compile(
-    r"^(?:(?:ok|okay|actually|no|oh|please|just|sorry|hmm|um)[ ,]+)*"
+    r"^(?:(?:ok|okay|actually|no|nah|oh|ah|please|just|sorry|hmm|um|erm|tbh|to be honest|wait|right)[ ,]+)*"
     r"(?:stop|stop (?:it|this|that)|cancel (?:that|this)|never ?mind|nvm|forget (?:it|that|about it|this)|leave it|"
+    r"forget (?:i asked|the whole thing|all that|all about it)|scrap (?:that|it|this|the whole thing)|"
+    r"ignore (?:that|me)|don'?t worry(?: about it)?|no worries|doesn'?t matter|it doesn'?t matter|"
     r"quit|exit|i don'?t want to (?:do this|carry on|continue)(?: any ?more)?|let'?s stop|abort|start again|"
     r"i'?ve changed my mind|i changed my mind|not now|not right now)"
-    r"(?:[ ,]+(?:please|thanks|then|for now|now|actually))*$"
+    r"(?:[ ,]+(?:please|thanks|then|for now|now|actually|for the moment|forget i asked|scrap that))*"
+    # a reason about themselves may follow ("never mind, I'll do it once I've got the keys"), not a request
+    r"(?:[ ,]+(?:i'?ll|ill|i will|i'?m going to|im going to|i can|let me|i need to|i have to|gotta)\b[^?]*)?$"
 )
 
 
@@ -160,3 +164,16 @@ _STAY = re.compile(
 def wants_to_stay(text: Optional[str]) -> bool:
     """ "Leave everything as it is", "cancel that, I'll stay": the customer keeps what they have."""
     return bool(_STAY.search(normalise(text or "")))
+
+
+_QUESTION_START = re.compile(
+    r"^(?:(?:ok|okay|so|and|wait|also|btw|oh|hang on|hold on|quick (?:q|question)|sorry|erm|um|actually)[ ,]+)*"
+    r"(?:what|whats|wot|wots|where|wheres|when|whens|why|how|hows|who|which|can|could|do|does|did|is|are|will|would|"
+    r"should|have|has)\b"
+)
+
+
+def asks_a_question(text: Optional[str]) -> bool:
+    """A question ("wait what time do you close today", "is X on my bill?"), not an answer to one."""
+    said = normalise(text or "")
+    return "?" in said or bool(_QUESTION_START.match(said))

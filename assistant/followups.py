@@ -13,6 +13,7 @@ import re
 from typing import Optional
 
 from assistant.focus import _ORDINAL, _OTHER, item_categories
+from assistant.plans import asks_whats_included
 
 _ORDER_QUESTION = re.compile(
     r"\b(?:when|where|arrive|arriving|come|coming|get here|delivered|delivery|status|tracking|track|"
@@ -33,6 +34,11 @@ _REFUND_QUESTION = re.compile(
 )
 _PRICE_OF_IT = re.compile(
     r"\b(?:how much|what) (?:do|will|would|am) (?:i|we) (?:pay|paying)\b|\bpay(?:ing)? for (?:it|that|this)\b"
+)
+# About a ticket just discussed: "when did i first report it", "so is it still open or what".
+_TICKET_QUESTION = re.compile(
+    r"\b(?:when|how long|still open|open|closed|report(?:ed)?|opened|raised|logged|anyone|someone|"
+    r"update|news|progress|status|sorted|fixed|resolved|who|why)\b"
 )
 _WHEN_DUE = re.compile(r"\b(?:due|deadline|pay (?:it|this|that|the bill) by|by when)\b")
 _NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
@@ -56,6 +62,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
         return "track_order"  # "the second order", "the laptop one", "the other order": orders, focus or not
     if last_job == "refund_status" and _REFUND_QUESTION.search(said) and not _NAMES_AN_ORDER.search(said):
         return "refund_status"  # "when will I get it?" right after a refund's state is about that refund
+    if last_job == "ticket_status" and _TICKET_QUESTION.search(said) and not _NAMES_AN_ORDER.search(said):
+        return "ticket_status"  # "is it still open?" right after a ticket's state is about that ticket
     if last_job == "explain_bill" and _WHEN_DUE.search(said) and not _NAMES_AN_ORDER.search(said):
         return "explain_bill"  # "when do i have to pay it by?" right after the bill: its due date
     if focus_order:
@@ -67,6 +75,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
             return "delivery_problem"
         if _OTHER.search(said) or _ORDINAL.search(said) or _ORDER_QUESTION.search(said):
             return "track_order"
+    if last_job == "plan_info" and asks_whats_included(said):
+        return "plan_info"  # "and what do i get with them" right after the plans: what they include
     if last_job == "plan_info" and _PRICE_OF_IT.search(said):
         return "plan_info"  # "how much do i pay for it" right after the plan: its price, not a failed payment
     for intent, pattern in _ABOUT.items():

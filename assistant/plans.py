@@ -41,6 +41,12 @@ def current_plans(session: Session, customer_id: str) -> List[Subscription]:
     return sorted(subs, key=lambda sub: order.get(sub.plan.kind, 9))
 
 
+def asks_whats_included(text: str) -> bool:
+    """ "what's included in it?", "what do i get with my plan": what the plan gives, not its price."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    return bool(re.search(r"\bincluded?\b|\bwhat do i get\b|\bcome with\b|\bwhat(?:'?s| is) in (?:it|my plan)\b", said))
+
+
 def main_plan(session: Session, customer_id: str) -> Optional[Subscription]:
     plans = current_plans(session, customer_id)
     return plans[0] if plans else None
@@ -341,6 +347,36 @@ def exit_costs(
 _ORDINAL_WORDS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3}
 
 
+def plan_named(text: str, options: List[Plan]) -> Optional[str]:
+    """The one plan among `options` a message names: "Fibre 500", "the 500 one", "essential"; else None."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    mentioned = plans_mentioned(said, options)
+    if mentioned:
+        return mentioned[0]
+    words = set(re.findall(r"[a-z]+", said))
+    named = [p for p in options if words & set(re.findall(r"[a-z]{4,}", p.name.lower()))]
+    return named[0].code if len(named) == 1 else None
+
+
+def plans_mentioned(text: str, options: List[Plan]) -> List[str]:
+    """Every plan of `options` a message names by its full name or its number, in the order named."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    found = []
+    for plan in options:
+        at = [said.find(name) for name in (plan.name.lower(), plan.code.replace("_", " ")) if name in said]
+        number = [m.start() for n in re.findall(r"\d+", plan.name) for m in re.finditer(rf"\b{n}\b", said)]
+        places = at + number
+        if places:
+            found.append((min(places), plan.code))
+    return [code for _, code in sorted(found)]
+
+
+def corrected_plan(text: str, options: List[Plan], proposed: Optional[str]) -> Optional[str]:
+    """The plan a reply to "shall I move you to X?" names instead of X ("no i meant the 500 one not the 900")."""
+    others = [code for code in plans_mentioned(text, options) if code != proposed]
+    return others[0] if len(others) == 1 else None
+
+
 def read_plan_choice(text: str, options: List[Plan]) -> Optional[str]:
     """The plan a typed reply picks among the options listed (cheapest first), or None.
 
@@ -350,20 +386,10 @@ def read_plan_choice(text: str, options: List[Plan]) -> Optional[str]:
     said = " ".join((text or "").lower().replace("\u2019", "'").split())
     if not said or not options:
         return None
-    for plan in options:
-        if plan.name.lower() in said or plan.code.replace("_", " ") in said:
-            return plan.code
+    named = plan_named(said, options)
+    if named:
+        return named
     numbers = re.findall(r"\b\d{1,4}\b", said)
-    for number in numbers:
-        by_speed = [p for p in options if p.speed_mbps and str(p.speed_mbps) == number]
-        by_name = [p for p in options if re.search(rf"\b{number}\b", p.name)]
-        picked = by_speed or by_name
-        if len(picked) == 1:
-            return picked[0].code
-    words = set(re.findall(r"[a-z]+", said))
-    named = [p for p in options if words & set(re.findall(r"[a-z]{4,}", p.name.lower()))]
-    if len(named) == 1:
-        return named[0].code
     if re.search(r"\b(?:cheapest|lowest|least expensive)\b", said):
         return options[0].code
     if re.search(r"\b(?:fastest|quickest|best|top|most expensive)\b", said):

@@ -42,8 +42,9 @@ def turn_missed(responses: Iterable[Optional[str]]) -> bool:
 _COMPLAINT = re.compile(
     r"\b(?:(?:that|this|it|you)(?: (?:really|just|still))? (?:does ?n'?t|did ?n'?t|do ?n'?t|does not|did not|"
     r"has ?n'?t|have ?n'?t|is ?n'?t|was ?n'?t|wo ?n'?t) (?:help|answer|explain|make sense|say|tell me|mean anything)|"
-    r"(?:that|this)(?:'?s| is| was) (?:not|n'?t) (?:what i (?:asked|meant|said|wanted)|(?:an |the )?answer|helpful)|not what i (?:asked|meant|said|wanted)|(?:you'?re|you are) not (?:listening|getting it|understanding)|"
-    r"you (?:did ?n'?t|have ?n'?t|have not|did not) (?:answer|understand|get it|listen)|"
+    r"(?:that|this)(?:'?s| is| was) (?:not|n'?t) (?:what i (?:asked|meant|said|wanted)|(?:an |the )?answer|helpful)|not what i (?:asked|meant|said|wanted)|(?:you'?re|youre|you are) (?:still )?not (?:listening|getting (?:it|me|this|what i)|understanding(?: me)?|following)|"
+    r"you (?:did ?n'?t|have ?n'?t|have not|did not|do ?n'?t|do not) (?:answer|understand|get it|get me|listen|follow)|"
+    r"(?:that'?s|thats|that is) not (?:it|what i need)|(?:not|never) what i need|"
     r"(?:no|not) (?:help|use) at all|makes no sense|wrong answer|"
     r"(?:doesn'?t|didn'?t) answer (?:my|the) question|read my question|answer my question|"
     r"^(?:useless|unhelpful|pointless|rubbish answer)\b)"

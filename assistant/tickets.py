@@ -101,11 +101,11 @@ def add_report(
 
 # "any update on my ticket?", "what's happening with my complaint", "is TKT-100001 sorted yet":
 # a question about a ticket already opened, not a request to open one.
-_TICKET = re.compile(r"\b(?:tickets?|cases?|complaints?|fault reports?|tkt-?\d{6})\b")
+_TICKET = re.compile(r"\b(?:tickets?|cases?|complaints?|fault reports?|(?:broadband |line |wifi )?fault|tkt-?\d{6})\b")
 _STATUS_CUE = re.compile(
     r"\b(?:updates?|status|news|progress|happening|going on|heard|any word|still open|resolved|fixed|sorted|"
-    r"closed|where (?:are|is)|latest|looked at|dealt with|anyone|someone|outcome|"
-    r"any open|have open|got open|open (?:tickets?|cases?|complaints?))\b"
+    r"closed|where (?:are|is)|latest|looked at|looking at|look(?:ing|ed)? into|dealt with|anyone|someone|outcome|"
+    r"any open|have open|got open|open (?:tickets?|cases?|complaints?)|(?:tickets?|cases?|complaints?) (?:still )?open)\b"
 )
 _NEW_ONE = re.compile(
     r"\b(?:open|raise|log|make|file|create|start|submit|put in)\s+(?:a|an|another|new|one)\b|\bcomplain about\b"

@@ -32,6 +32,15 @@ _DID_IT = re.compile(
 )
 
 
+# A question of its own, whatever words follow ("whats your phone number in case this doesnt work"):
+# not an answer to the step, so the form answers it and asks again.
+_OWN_QUESTION = re.compile(
+    r"^(?:(?:ok|okay|so|and|wait|also|btw|oh|quick (?:q|question)|sorry)[ ,]+)*"
+    r"(?:what(?:'?s| is| are) (?:your|the|ur)|whats (?:your|the|ur)|where (?:do|can|is|are)|how (?:do|can|much|long)|"
+    r"can (?:you|i)|could (?:you|i)|do you|are you|is there|will you|would you|when (?:do|are|is) you)\b"
+)
+
+
 def read_step_answer(text: str, asked: str = "working") -> Optional[bool]:
     """The typed answer to "Have you done that?" (asked="done") or "Is it working now?" (asked="working").
 
@@ -39,7 +48,7 @@ def read_step_answer(text: str, asked: str = "working") -> Optional[bool]:
     "I restarted it but it's still slow" has done the step, and it is not working.
     """
     said = normalise(text)
-    if not said or "?" in said:
+    if not said or "?" in said or _OWN_QUESTION.match(said):
         return None
     negated = re.search(r"(?:\bnot\b|n't\b|\bcannot\b|\bunable\b|\bnever\b)", said)
     if asked == "done" and _DID_IT.search(said):

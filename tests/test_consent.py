@@ -28,6 +28,8 @@ YES = [
     "/affirm",
     # everyday ways of taking what was offered
     "yeah go on, stick it on",
+    "go on then chuck it on",
+    "bung it on my account",
     "go on then, pop it on my account",
     "sign me up",
     "i'll take it",
@@ -131,14 +133,41 @@ def test_every_yes_and_no_button_label_typed_reads_as_its_button():
     assert checked >= 20
 
 
-@pytest.mark.parametrize("text", ["stop", "cancel that", "never mind", "forget it", "ok stop please", "leave it"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop",
+        "cancel that",
+        "never mind",
+        "forget it",
+        "ok stop please",
+        "leave it",
+        # everyday ways of dropping it, with a reason about themselves after
+        "actually scrap that, forget i asked",
+        "tbh forget the whole thing",
+        "oh stop, ill do it once ive got the keys",
+        "never mind ill stick with it for now",
+        "no worries, i'll sort it myself",
+    ],
+)
 def test_stopping_a_form(text):
     from assistant.consent import asks_to_stop
 
     assert asks_to_stop(text)
 
 
-@pytest.mark.parametrize("text", ["no", "stop charging me twice", "where is my order", "cancel my plan"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "stop charging me twice",
+        "where is my order",
+        "cancel my plan",
+        "never mind, where is my order?",  # a new question after it
+        "i want to stop my plan",
+        "ill stop by the shop tomorrow",
+    ],
+)
 def test_not_stopping_a_form(text):
     from assistant.consent import asks_to_stop
 
@@ -170,3 +199,8 @@ def test_a_no_with_a_correction_or_a_question_goes_where_the_question_goes(text)
 )
 def test_keeping_what_they_have_while_cancelling(text, stays):
     assert wants_to_stay(text) is stays
+
+
+@pytest.mark.parametrize("text", ["actually scrap that, forget i asked", "tbh forget the whole thing"])
+def test_dropping_it_is_a_no_to_the_change_asked_about(text):
+    assert read_consent(text) is Consent.NO

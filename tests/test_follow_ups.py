@@ -145,3 +145,106 @@ def test_follow_ups_with_openers_and_about_the_bill(text, focus, last_job, inten
 )
 def test_tickets_refund_dates_and_due_dates_as_second_requests(text, first, others):
     assert other_requests(text, first) == others
+
+
+# Each part of a message read on its own, as the classifier would (a stand-in for /model/parse).
+PART_READINGS = {
+    "whats my monthly bill": "explain_bill",
+    "have i got any tickets open": "track_order",  # the classifier has no ticket job: the cue reads it
+    "how much is next day delivery": "faq/shipping_options",
+    "whats ur returns policy": "faq/returns_policy",
+    "when will my mesh arrive": "track_order",
+    "can i pay with paypal": "faq/payment_methods",
+    "my router is late": "delivery_problem",
+    "need to know how much i owe": "explain_bill",
+    "where is my laptop": "track_order",
+    "i want to cancel my plan": "cancel_subscription",
+    "where is my refund": "refund_status",
+    "hi 2 q's": "greet",
+    "what are your opening hours": "faq/opening_hours",
+    "did my phone get delivered": "faq/delivery_times",  # read as the FAQ: "my phone" makes it their order
+    "my router still hasnt turned up": "nlu_fallback",  # no reading: the cue finds a late order
+    "how much do i owe you": "explain_bill",
+}
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("whats my monthly bill and have i got any tickets open", ["explain_bill", "ticket_status"]),
+        (
+            "also how much is next day delivery n whats ur returns policy",
+            ["faq/shipping_options", "faq/returns_policy"],
+        ),
+        ("when will my mesh arrive and can i pay with paypal", ["track_order", "faq/payment_methods"]),
+        # the question back to the customer ("shall I chase it?") comes after the answer
+        ("my router is late and i also need to know how much i owe", ["explain_bill", "delivery_problem"]),
+        ("what are your opening hours & did my phone get delivered", ["faq/opening_hours", "track_order"]),
+        ("my router still hasnt turned up plus how much do i owe you", ["track_order", "explain_bill"]),
+        ("where is my laptop and the charger", []),  # "the charger" is no request of its own
+        ("where is my laptop", []),
+        # a change is never taken from the rest of a message: one request left, so none
+        ("i want to cancel my plan and where is my refund", []),
+        ("hi 2 q's - where is my refund, and where is my laptop", ["refund_status", "track_order"]),
+    ],
+)
+def test_each_part_of_a_message_read_on_its_own_in_the_order_asked(text, asked):
+    from assistant.requests import requests_in
+
+    assert requests_in(text, PART_READINGS.get) == asked
+
+
+def test_the_request_answered_first_is_taken_off_once():
+    from assistant.requests import still_to_answer
+
+    asked = ["faq/shipping_options", "faq/returns_policy"]
+    assert still_to_answer(asked, "faq/returns_policy") == ["faq/shipping_options"]
+    assert still_to_answer(asked, "faq/opening_hours") == ["faq/returns_policy"]  # the first FAQ of it
+    assert still_to_answer(["track_order", "explain_bill"], "plan_info") == ["track_order", "explain_bill"]
+
+
+@pytest.mark.parametrize(
+    "text, last_job, intent",
+    [
+        ("when did i first report it", "ticket_status", "ticket_status"),
+        ("so is it still open or what", "ticket_status", "ticket_status"),
+        ("has anyone been out to look at it", "ticket_status", "ticket_status"),
+        ("so is it still open or what", None, None),  # no ticket discussed: not a ticket question
+        ("when will my order get here", "ticket_status", None),  # an order: the NLU reads it, not the ticket
+    ],
+)
+def test_a_short_question_right_after_a_ticket_is_about_that_ticket(text, last_job, intent):
+    assert follow_up_intent(text, None, last_job) == intent
+
+
+@pytest.mark.parametrize(
+    "text, about_a_ticket",
+    [
+        ("is anyone actually looking at my broadband fault", True),
+        ("any update on the fault", True),
+        ("has anyone looked into my complaint", True),
+        ("there is a fault on my line", False),  # a new problem, not one already reported
+        ("my broadband has a fault, can you fix it", False),
+    ],
+)
+def test_a_fault_already_reported_is_a_ticket_question(text, about_a_ticket):
+    from assistant.tickets import asks_about_a_ticket
+
+    assert asks_about_a_ticket(text) is about_a_ticket
+
+
+@pytest.mark.parametrize(
+    "text, proposed, corrected",
+    [
+        ("hmm no sorry i meant the 500 one not the 100", "fibre_100", "fibre_500"),
+        ("not the 900, the 100", "fibre_900", "fibre_100"),
+        ("no i meant fibre 500", "fibre_900", "fibre_500"),
+        ("no thanks", "fibre_500", None),  # a no, no other plan
+        ("yes the 500 please", "fibre_500", None),  # the plan proposed: no correction
+        ("the fibre one", "fibre_500", None),  # names no plan on its own
+    ],
+)
+def test_a_plan_corrected_in_the_reply_to_the_change_question(text, proposed, corrected):
+    from assistant.plans import corrected_plan
+
+    assert corrected_plan(text, OPTIONS, proposed) == corrected

@@ -305,6 +305,7 @@ def test_reason_with_an_unknown_fact_fails_at_load_naming_the_line(tmp_path):
         ("is it still coming today", False),  # the order in focus, not the offer
         ("when is it arriving", False),
         ("what time do you close", False),  # nothing points back: a question of its own
+        ("no i do not want it", False),  # a no, not a question
         ("i want to cancel my plan", False),  # a request of its own, not about the offer
         ("can you explain my bill?", False),
         ("how much is my bill", False),

@@ -252,6 +252,10 @@ def test_a_vague_question_about_the_offer_gets_its_details_then_nah_declines(cha
     details = chat.text(sender, "wots that then", customer)
     assert addon.name in details and "another way" not in details
     assert changed_tables(before, records()) == {}  # the offer stays open
+    # a question opening with a hold ("wait") is still a question, not a no
+    again = chat.text(sender, "wait what do i actually get for that", customer)
+    assert addon.name in again and "won't suggest it again" not in again
+    assert changed_tables(before, records()) == {}
     reply = chat.text(sender, "nah im good", customer)
     assert "won't suggest it again" in reply
     assert set(changed_tables(before, records())) == {"offer_events"}

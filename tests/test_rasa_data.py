@@ -21,6 +21,8 @@ EXPECTED_WARNINGS = (
     "Action 'utter_faq' is listed as a response action",
     # sent by the sidecar when a rep resolves a conversation; nobody types it
     "The intent 'resolved_by_rep' is listed in the domain file, but is not found in the NLU training data",
+    # read from a ticket question's words by connectors/nlu_words.py, not by the classifier
+    "The intent 'ticket_status' is listed in the domain file, but is not found in the NLU training data",
     # affirm fills form slots (from_intent mappings), not story steps
     "The intent 'affirm' is not used in any story or rule",
 )

@@ -19,6 +19,9 @@ from assistant.repair import complains_about_answer, turn_missed
         "sorry what",
         "this isn't helpful",
         "no that doesn't make sense",
+        "you're not getting me",
+        "youre still not understanding me",
+        "thats not what i need",
     ],
 )
 def test_saying_the_last_answer_missed(text):
@@ -33,6 +36,7 @@ def test_saying_the_last_answer_missed(text):
         "my bill isn't right",
         "i don't understand my bill",
         "what does that cost",
+        "that's not right, my bill should be £29",  # longer than a complaint: a correction with its own facts
         "",
         None,
     ],

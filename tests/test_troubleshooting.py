@@ -26,6 +26,10 @@ from assistant.troubleshooting import read_step_answer
         ("where is my order?", "working", None),
         ("why is my bill so high", "done", None),
         ("", "done", None),
+        # a question of its own, with step words in it: answered, then the step asked again
+        ("whats your phone number in case this doesnt work", "working", None),
+        ("can you send an engineer if it still doesnt work", "done", None),
+        ("why is it still not working", "working", False),  # about the problem: still broken
     ],
 )
 def test_a_typed_answer_to_a_step(text, asked, expected):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from assistant import clock
 from assistant.business import load_catalog
-from assistant.consent import Consent, read_consent
+from assistant.consent import Consent, asks_a_question, read_consent
 from assistant.cx.comments import sentiment
 from assistant.handoff import is_with_rep
 from assistant.models import OfferEvent
@@ -85,10 +85,7 @@ _ABOUT_SOMETHING_ELSE = re.compile(
     r"|\b(?:arriv\w*|deliver\w*|coming|turn(?:ing)? up|ship\w*|dispatch\w*)\b"
 )
 # A short question pointing back at what was just put forward ("wots that then?", "would it work on
-# the kids' tablets?", "what do i actually get for that"): a question word and "it"/"that"/"this".
-_QUESTION = re.compile(
-    r"\b(?:what|wot|wat|whats|wots|wats|how|why|which|does|do|would|will|is|can|could|will)\b|\?"
-)
+# the kids' tablets?", "what do i actually get for that"): a question, and "it"/"that"/"this".
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|them|they|thing|one)\b")
 
 
@@ -99,7 +96,7 @@ def asks_about_offer(text: Optional[str]) -> bool:
         return False  # "can you explain my bill?" is a new question, not one about the offer
     if _ABOUT_THE_OFFER.search(said):
         return True
-    return bool(_QUESTION.search(said) and _POINTS_BACK.search(said))
+    return asks_a_question(said) and bool(_POINTS_BACK.search(said))
 
 
 def answers_offer(text: Optional[str]) -> bool:
