@@ -455,15 +455,24 @@ def without_similarity_gate(parse: dict) -> Tuple[str, Optional[dict]]:
     return seen["read_as"], seen
 
 
+def configured_gate(key: str):
+    """A setting of the similarity gate as config.yml has it (else the component's default)."""
+    from connectors.nlu_scope import LikeOurExamples
+
+    steps = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    step = next((s for s in steps if s["name"].endswith("LikeOurExamples")), {})
+    return step.get(key, LikeOurExamples.get_default_config()[key])
+
+
 def gated_label(before: str, seen: Optional[dict], faq_threshold: float, job_threshold: float) -> str:
     """The label had the similarity gate used these thresholds (0, 0: no gate)."""
-    from connectors.nlu_scope import LikeOurExamples, similarity_verdict
+    from connectors.nlu_scope import similarity_verdict
 
     if seen is None or "nearest" not in seen or (faq_threshold <= 0 and job_threshold <= 0):
         return before
-    check_below = LikeOurExamples.get_default_config()["check_below"]
+    check_below, margin = configured_gate("check_below"), configured_gate("out_of_scope_margin")
     unlike = similarity_verdict(
-        seen["read_as"], seen["confidence"], seen["nearest"], faq_threshold, job_threshold, check_below
+        seen["read_as"], seen["confidence"], seen["nearest"], faq_threshold, job_threshold, check_below, margin=margin
     )
     return "out_of_scope" if unlike else before
 

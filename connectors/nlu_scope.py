@@ -26,7 +26,10 @@ as:
 - `faq`: its nearest FAQ example is under `faq_threshold`, or one of our
   out-of-scope examples is nearer than any FAQ example;
 - a job DIET is not sure of (under `check_below`): its nearest example of
-  that intent is under `job_threshold`.
+  that intent is under `job_threshold`;
+- either, with `out_of_scope_margin`: one of our out-of-scope examples is
+  within that margin of the reading's nearest example ("which credit card
+  gives the most cashback": FAQ 0.50, not ours 0.46).
 Small talk, answers (`inform`, yes/no) and messages naming one of our
 entities (an order number, an email, a postcode) are left alone: they are
 about us by construction. The other way round, a message the classifier
@@ -137,14 +140,22 @@ def similarity_verdict(
     job_threshold: float,
     check_below: float,
     faq_intent: str = "faq",
+    margin: Optional[float] = None,
 ) -> bool:
-    """True when a message read as `intent` is unlike what we wrote for it (the rule, without the encoder)."""
+    """True when a message read as `intent` is unlike what we wrote for it (the rule, without the encoder).
+
+    With a `margin`, a message is also out of scope when one of our out-of-scope examples is nearly as
+    near as (within `margin` of) the nearest example of its reading, FAQ or job; without one, only an
+    FAQ read is compared with them, and only when they are nearer.
+    """
+    not_ours = nearest_by_intent.get(OUT_OF_SCOPE, 0.0)
     if intent == faq_intent:
         to_faq = nearest_by_intent.get(faq_intent, 0.0)
-        return to_faq < faq_threshold or nearest_by_intent.get(OUT_OF_SCOPE, 0.0) > to_faq
+        return to_faq < faq_threshold or not_ours > to_faq - (margin or 0.0)
     if confidence >= check_below:
         return False
-    return nearest_by_intent.get(intent, 0.0) < job_threshold
+    to_job = nearest_by_intent.get(intent, 0.0)
+    return to_job < job_threshold or (margin is not None and not_ours > to_job - margin)
 
 
 def _plain(text: str) -> str:
@@ -193,6 +204,8 @@ class LikeOurExamples(GraphComponent):
             "faq_threshold": 0.45,
             "job_threshold": 0.4,
             "check_below": 0.9,
+            # an out-of-scope example within this of the reading's nearest: not ours either (docs/nlu.md)
+            "out_of_scope_margin": None,
             "retrieval_intent": "faq",
             "not_checked": list(NOT_CHECKED),
             "our_entities": list(OUR_ENTITIES),
@@ -364,6 +377,7 @@ class LikeOurExamples(GraphComponent):
                 float(self.config["job_threshold"]),
                 float(self.config["check_below"]),
                 self.config["retrieval_intent"],
+                self.config["out_of_scope_margin"],
             ):
                 read_as_out_of_scope(message, 1.0 - nearest[read_as])
         return messages

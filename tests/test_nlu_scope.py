@@ -73,6 +73,22 @@ def test_a_job_is_checked_only_when_the_classifier_is_unsure_of_it():
     assert not similarity_verdict("change_plan", 0.85, {"change_plan": 0.55, "out_of_scope": 0.9}, **rule)
 
 
+def test_with_a_margin_a_reading_nearly_as_near_to_what_is_not_ours_is_out_of_scope():
+    rule = dict(faq_threshold=0.45, job_threshold=0.4, check_below=0.9, margin=0.06)
+    # "which credit card gives the most cashback": an FAQ read, 0.50 from our FAQs, 0.46 from what is not ours
+    assert similarity_verdict("faq", 0.99, {"faq": 0.50, "out_of_scope": 0.46}, **rule)
+    assert not similarity_verdict("faq", 0.99, {"faq": 0.60, "out_of_scope": 0.46}, **rule)
+    # "cancel my disney plus": a job DIET is unsure of, 0.64 from cancelling with us, 0.60 from not ours
+    assert similarity_verdict("cancel_subscription", 0.62, {"cancel_subscription": 0.64, "out_of_scope": 0.60}, **rule)
+    assert not similarity_verdict(
+        "cancel_subscription", 0.62, {"cancel_subscription": 0.72, "out_of_scope": 0.60}, **rule
+    )
+    # a job DIET is sure of is not checked at all
+    assert not similarity_verdict(
+        "cancel_subscription", 0.95, {"cancel_subscription": 0.5, "out_of_scope": 0.6}, **rule
+    )
+
+
 def _read_as(text: str, intent: str, confidence: float = 0.99, entities=()) -> Message:
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
