@@ -256,6 +256,10 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
     if any(e.get("event") == "followup" for e in answered):
         return []
     back = lead_back_into_form(dispatcher, tracker, action)
+    if back and handed_on(tracker):
+        # answered for another action (the fallback, a chain): no rule brings the form back, so it is
+        # called here to ask again; otherwise the core fallback would answer the same question again
+        return [SlotSet(REQUESTS_SLOT, None), FollowupAction(tracker.active_loop_name)]
     if back:
         return []
     planned = requests_planned(tracker)
