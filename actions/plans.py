@@ -38,7 +38,11 @@ from assistant.replies import Reply
 
 PLAN_FORM_SLOTS = ["plan", "confirm_plan_change"]
 CANCEL_IT = re.compile(
-    r"^\W*(?:please |just |ok |can you )*cancel (?:it|that|this|that one|this one)\b[\W\w]{0,12}$", re.I
+    r"^\W*(?:(?:please|just|ok|okay|so|right|then|can you|could you|can i|could i|can we|i want to|i wanna|"
+    r"i'?d like to|id like to|want to|how do i|how can i)\s+)*"
+    r"cancel (?:it|that|this|that one|this one|the order|that order)\b"
+    r"(?!\W*(?:plan|broadband|contract|subscription|account|mobile|package|deal|service|fibre))[\W\w]{0,12}$",
+    re.I,
 )
 WANTS_TO_CANCEL = re.compile(r"\b(?:cancel|leave|close|end|terminate|stop)\b(?! (?:that|this) (?:offer|instead))")
 
@@ -236,6 +240,10 @@ class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
     async def run(self, dispatcher, tracker: Tracker, domain):
         text = str((tracker.latest_message or {}).get("text") or "")
         if not tracker.get_slot("requested_slot") and tracker.get_slot("focus_order") and CANCEL_IT.search(text):
+            from actions.support import last_job  # actions.support imports this module
+
+            if last_job(tracker) not in ("track_order", "refund_status"):
+                return await super().run(dispatcher, tracker, domain)
             # "cancel it" right after an order was discussed is that order, not the plan
             return [
                 SlotSet("form_stopped", True),

@@ -44,6 +44,12 @@ class ActionRequestRefund(CustomerAction):
                 order_number=order.number,
                 refund_sentence=describe_refund(outcome.refund).text(),
             )
+            # "did I get my money back for the telly?" is answered: its refund's state
+            return (
+                [SlotSet("order_number", None)]
+                + focus_on(order, tracker)
+                + offer_after_answer(tracker, session, customer)
+            )
         elif outcome.kind == "outside_window":
             dispatcher.utter_message(
                 response="utter_refund_outside_window",

@@ -32,13 +32,13 @@ from assistant import clock
 from assistant.addresses import corrected_address
 from assistant.business import load_faq, load_policies
 from assistant.changes import describe_reports
-from assistant.consent import Consent, asks_a_question, is_plain_no, read_consent
+from assistant.consent import Consent, asks_a_question, asks_to_undo, is_plain_no, read_consent
 from assistant.customers import mask_email
-from assistant.followups import follow_up_intent
+from assistant.followups import faq_about_own_item, follow_up_intent, points_back
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
 from assistant.offers.chat import answers_offer, asks_about_offer
-from assistant.repair import complains_about_answer, turn_missed
+from assistant.repair import complains_about_answer, is_keyboard_mash, turn_missed
 from assistant.requests import ANSWERING_JOBS, job_of, requests_in
 from assistant.tickets import asks_about_a_ticket, find_open_ticket
 from assistant.troubleshooting import read_step_answer
@@ -190,13 +190,16 @@ class ActionAnswerFaq(OffTheLoop, Action):
             if about:
                 return [FollowupAction(about)]  # "what would that cost me?" read as an FAQ
             focus, job = tracker.get_slot("focus_order"), last_job(tracker)
-            follow = follow_up_intent(text, focus, job) if (focus or job) else None
+            follow = follow_up_intent(text, focus, job) if (focus or job) and points_back(text) else None
             if follow:
                 # "when will it arrive?" right after an order's status is about that order, not delivery times
                 return [FollowupAction(handling_action(follow))]
         # the FAQ this part of the message asks, when it has several requests; else the message's own
         label = planned["now"] if planned is not None else job_label(tracker.latest_message or {})
         key = (label or "").partition("/")[2]
+        own = faq_about_own_item(text, key) if planned is None else None
+        if own:
+            return [FollowupAction(handling_action(own))]  # "did my new phone get delivered?": that order
         answer = load_faq().answer(key) if key else None
         if answer:
             dispatcher.utter_message(text=answer)
@@ -269,6 +272,9 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         if answered is not None and (read_consent(text) is Consent.YES or is_plain_no(text)):
             # "no its fine, was only asking" to "shall I cancel it?": the answer to it, whatever the NLU read
             return [FollowupAction("action_answer_change")]
+        if asks_to_undo(text) and just_done(tracker) and not handed_on(tracker):
+            # "actually no, I'll wait a bit longer" right after "Done: ...": take it back where it can be
+            return [FollowupAction("action_undo_change")]
         if corrects_pending_address(tracker, text):
             # "oops it's EH6 5AB not 5AA" before the yes: the address form reads the correction and asks again
             return [FollowupAction("address_form")]
@@ -295,6 +301,13 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         if inside:
             # "wait what time do you close today" in the address form: its best reading, then the form again
             return hand_on_requests(tracker, [inside])
+        if read_consent(text) is Consent.NO and any(
+            (reply.get("metadata") or {}).get("utter_action") == "utter_offer_human"
+            for reply in previous_replies(tracker)
+        ):
+            # "no, I'll try again" to the offer of a person: ask them to, not "anything else?" or the offer again
+            dispatcher.utter_message(response="utter_try_again")
+            return revert
         if intent in NOTHING_PENDING:
             dispatcher.utter_message(response="utter_anything_else")
             return revert
@@ -315,8 +328,17 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
                 second_intent=readings[1],
             )
             return revert
-        dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase")
+        plainly_out = intent == "out_of_scope" and not is_keyboard_mash(text)
+        dispatcher.utter_message(response="utter_out_of_scope" if plainly_out else "utter_rephrase")
         return revert
+
+
+def just_done(tracker: Tracker) -> bool:
+    """Did the bot's reply to the customer's previous message say a change was made?"""
+    return any(
+        str((reply.get("metadata") or {}).get("utter_action") or "").startswith("utter_done_")
+        for reply in previous_replies(tracker)
+    )
 
 
 def open_question_about(tracker: Tracker, text: Text) -> Optional[Text]:

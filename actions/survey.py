@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Text
 
 import httpx
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 SKIPPED = "skipped"
 SURVEY_SLOTS = ("survey_nps", "survey_csat", "survey_ces", "survey_comment")
+SCORE_SLOTS = SURVEY_SLOTS[:3]
 TOPIC_INTENTS = (
     "track_order", "delivery_problem", "explain_bill", "payment_problem", "request_refund", "refund_status",
     "change_plan", "cancel_subscription", "technical_problem", "account_help", "complaint", "faq",
@@ -55,6 +56,24 @@ class ValidateSurveyForm(OffTheLoop, FormValidationAction):
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         return [] if tracker.get_slot("survey_done") or tracker.get_slot("survey_left") else domain_slots
+
+    async def run(self, dispatcher, tracker: Tracker, domain):
+        from actions.support import question_inside_form  # actions.support imports the survey's neighbours
+
+        message = tracker.latest_message or {}
+        asked = tracker.get_slot("requested_slot")
+        # the form called right after the customer spoke, not called back after the question's answer
+        actions = [
+            e.get("name") for e in tracker.events if e.get("event") == "action" and e.get("name") != self.form_name()
+        ]
+        fresh = bool(actions) and actions[-1] == "action_listen"
+        if fresh and asked in SCORE_SLOTS and parse_score(message.get("text"), asked) is None:
+            if question_inside_form(tracker, message):
+                # "hang on, when did my phone come?": answered, then the survey asks again
+                # (the form is rejected for this turn, as any form is for a question it cannot take)
+                # (the question's text, taken as this slot's answer on the way in, is no answer)
+                return [SlotSet(asked, None), ActionExecutionRejected(self.form_name())]
+        return await super().run(dispatcher, tracker, domain)
 
     def _score(self, slot: str, value: Any, tracker: Tracker) -> Dict[Text, Any]:
         score = parse_score(value, slot)

@@ -68,6 +68,12 @@ _NO_WHOLE = re.compile(
 )
 # Agreement with a condition or a negation in it is not a yes ("yes but not
 # yet", "ok don't do it"): the change is held back.
+# "yeah but why hasn't it come", "ok and how much is it": a question after the agreement,
+# to be answered before the change is asked again (neither a yes nor a no).
+_BUT_ASKS = re.compile(
+    r"\b(?:but|and|so) (?:why|where|when|how|what|which|who|is it|are you|can (?:i|you)|could (?:i|you)|"
+    r"will (?:it|you|i)|would (?:it|you|i)|does it|do i|do you)\b"
+)
 _HELD_BACK = re.compile(r"\b(?:not|don'?t|do not|never|wait|hold on|hang on|but|later|tomorrow|first)\b")
 
 
@@ -90,7 +96,7 @@ def read_consent(text: Optional[str]) -> Consent:
         return Consent.NEITHER
     if _NO_START.match(said) or _NO_WHOLE.match(said) or asks_to_stop(said):
         return Consent.NO
-    if "?" in said:  # a question is never a yes
+    if "?" in said or _BUT_ASKS.search(said):  # a question is never a yes; "yes but why..." not a no either
         return Consent.NEITHER
     if _HELD_BACK.search(said):
         return Consent.NO
@@ -118,7 +124,10 @@ _STOP = re.compile(
     r"forget (?:i asked|the whole thing|all that|all about it)|scrap (?:that|it|this|the whole thing)|"
     r"ignore (?:that|me)|don'?t worry(?: about it)?|no worries|doesn'?t matter|it doesn'?t matter|"
     r"quit|exit|i don'?t want to (?:do this|carry on|continue)(?: any ?more)?|let'?s stop|abort|start again|"
-    r"i'?ve changed my mind|i changed my mind|not now|not right now)"
+    r"i'?ve changed my mind|i changed my mind|not now|not right now|"
+    # "leave it as it is", "no leave my plan as it is", "keep things as they are", "i'll keep it"
+    r"(?:leave|keep) (?:it|that|things|everything|my plan|the plan|my address|the address|it all) "
+    r"(?:as it is|as is|as they are|the same|alone|be)|leave (?:my|the) (?:plan|address)|i'?ll keep it)"
     r"(?:[ ,]+(?:please|thanks|then|for now|now|actually|for the moment|forget i asked|scrap that))*"
     # a reason about themselves may follow ("never mind, I'll do it once I've got the keys"), not a request
     r"(?:[ ,]+(?:i'?ll|ill|i will|i'?m going to|im going to|i can|let me|i need to|i have to|gotta)\b[^?]*)?$"

@@ -38,11 +38,65 @@ _PRICE_OF_IT = re.compile(
 # About a ticket just discussed: "when did i first report it", "so is it still open or what".
 _TICKET_QUESTION = re.compile(
     r"\b(?:when|how long|still open|open|closed|report(?:ed)?|opened|raised|logged|anyone|someone|"
-    r"update|news|progress|status|sorted|fixed|resolved|who|why)\b"
+    r"update|news|progress|status|sorted|fixed|resolved|who|why|what (?:was|is|'s) (?:it|that) (?:about|for)|what (?:it|that) (?:was|is) (?:about|for))\b"
 )
 _WHEN_DUE = re.compile(r"\b(?:due|deadline|pay (?:it|this|that|the bill) by|by when)\b")
 _NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
 _OTHER_ORDER = re.compile(r"\bother (?:order|parcel|package|delivery)\b")
+# What points back at the thing just discussed: "when will it come", "is that one paid", "my order".
+_POINTS_BACK = re.compile(
+    r"\b(?:it|its|it's|that|this|they|them|mine|the other|my (?:order|parcel|package|delivery|refund|bill|plan|ticket)|"
+    r"the (?:order|parcel|package|delivery|refund|bill|plan|ticket))\b"
+)
+# Asked about the service in general: "how long does standard delivery usually take", "do you do next day".
+_IN_GENERAL = re.compile(
+    r"\b(?:usually|normally|generally|typically|in general|on average|standard delivery|next[- ]day|express|"
+    r"do you (?:do|offer|have|deliver|ship|sell)|your (?:delivery|returns?|shipping|opening|phone))\b"
+)
+
+
+def points_back(text: str) -> bool:
+    """Does the message point at what was just discussed, not ask about the service in general?
+
+    A question the FAQ answers ("how long have i got to send stuff back")
+    is answered as the FAQ unless it points back ("when will it come?").
+    """
+    said = _normal(text)
+    if _IN_GENERAL.search(said):
+        return False
+    short = len(said.split()) <= 5 and not re.search(r"\b(?:you|your|stuff|things)\b", said)
+    return bool(short or _POINTS_BACK.search(said) or item_categories(said))
+
+
+# FAQs about delivery and returns, and the job a question about the customer's own item asks instead.
+_ITEM_FAQ_JOBS = {
+    "delivery_times": "track_order",
+    "shipping_options": "track_order",
+    "returns_policy": "request_refund",
+}
+_OWN = re.compile(r"\b(?:my|the|our)\b")
+_WANTS = re.compile(r"\b(?:i want|i'?d like|i would like|i wanna|i need|can i|could i|please)\b")
+
+
+def faq_about_own_item(text: str, faq_key: str) -> Optional[str]:
+    """ "did my new phone get delivered", "i want to return the phone": their order, not the policy.
+
+    A delivery FAQ that names one of their items ("my phone") asks where that
+    order is; a returns FAQ that names one and asks to send it back is a
+    refund request (which asks before anything is done). "how long do I have
+    to return things" names no item and stays the policy.
+    """
+    job = _ITEM_FAQ_JOBS.get(faq_key)
+    said = _normal(text)
+    if not job or _IN_GENERAL.search(said) or not item_categories(said) or not _OWN.search(said):
+        return None
+    if job == "request_refund" and not _WANTS.search(said):
+        return None
+    return job
+
+
+_PLAN_PART = re.compile(r"\b(?:broadband|mobile|tv|sim|fibre|landline)\b")
+_SEND_BACK = re.compile(r"\b(?:return|send (?:it|this|that|them|the \w+) back|send back|refund|money back)\b")
 _SHORT = 9  # words: longer messages are requests of their own, not follow-ups
 # Openers that carry no request ("ok so when will it come"): not counted against _SHORT.
 _OPENER = re.compile(r"^(?:(?:ok|okay|oh|so|and|right|well|hmm|um|hi|hiya|hey|cheers|thanks|ta|sorry)\b[ ,.!]*)+")
@@ -59,6 +113,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
     if not said or len(said.split()) > _SHORT:
         return None
     if item_categories(said) or (_ORDINAL.search(said) and _NAMES_AN_ORDER.search(said)) or _OTHER_ORDER.search(said):
+        if _WANTS.search(said) and _SEND_BACK.search(said):
+            return "request_refund"  # "i want to return the tablet": asked before anything is done
         return "track_order"  # "the second order", "the laptop one", "the other order": orders, focus or not
     if last_job == "refund_status" and _REFUND_QUESTION.search(said) and not _NAMES_AN_ORDER.search(said):
         return "refund_status"  # "when will I get it?" right after a refund's state is about that refund
@@ -77,6 +133,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
             return "track_order"
     if last_job == "plan_info" and asks_whats_included(said):
         return "plan_info"  # "and what do i get with them" right after the plans: what they include
+    if last_job == "plan_info" and len(said.split()) <= 5 and _PLAN_PART.search(said):
+        return "plan_info"  # "and the broadband bit" right after the mobile's price: that part of the plan
     if last_job == "plan_info" and _PRICE_OF_IT.search(said):
         return "plan_info"  # "how much do i pay for it" right after the plan: its price, not a failed payment
     for intent, pattern in _ABOUT.items():

@@ -47,6 +47,42 @@ def asks_whats_included(text: str) -> bool:
     return bool(re.search(r"\bincluded?\b|\bwhat do i get\b|\bcome with\b|\bwhat(?:'?s| is) in (?:it|my plan)\b", said))
 
 
+# "when does my contract end", "is the broadband out of contract yet", "how long am i tied in":
+# a question about the customer's own term, which the classifier reads as leaving by the word "contract".
+_TERM = r"(?:contract|minimum term|min term|fixed term|tied in|tied into|locked in|in term|out of term)"
+_TERM_QUESTION = re.compile(
+    rf"^(?:(?:hi|hiya|hey|ok|so|and|right|quick question|just wondering)[ ,]+)*"
+    rf"(?:when|how long|how many|how much longer|is|am|are|has|have|do|does|what|whats|what's|which|until when)\b.*\b{_TERM}"
+    rf"|\b{_TERM}\b.*\b(?:end|ends|ending|finish|finishes|up|over|run out|runs out|expire|expires|left|until)\b\W*$"
+)
+# "how much of that is the mobile", "is my phone plan unlimited data", "what does the mobile cost on its own"
+_PART = r"(?:mobile plan|phone plan|mobile contract|phone contract|sim(?: only| plan)?|the mobile|my mobile|mobile bit|mobile part)"
+_PART_QUESTION = re.compile(
+    rf"\b{_PART}\b.*\b(?:how much|cost|costs|price|pay|paying|included|include|includes|unlimited|data|allowance)\b"
+    rf"|\b(?:how much|cost|costs|price|pay|paying|included|unlimited|data|allowance)\b.*\b{_PART}\b"
+)
+# "what do i pay a month", "how much am i paying monthly": the plan's price, not a failed payment
+_MONTHLY = re.compile(
+    r"^(?:what|how much) (?:do|am|will|are) (?:i|we) (?:pay|paying|get charged|being charged)"
+    r"(?: (?:you|for (?:it|everything|my plan|my stuff)))? (?:a|per|each|every) month$|"
+    r"^(?:what|how much) (?:do|am|are) (?:i|we) (?:pay|paying)(?: you)? monthly$"
+)
+# Words of leaving, changing, fees, orders or faults: then it is not a question about what they have.
+_NOT_ABOUT_HAVING = re.compile(
+    r"\b(?:cancel|cancelling|leave|leaving|terminate|end it|get out|penalty|fee|fees|charge to|cost to|cost me to|"
+    r"renew|switch|change|upgrade|downgrade|move|cheaper|better|faster|add|order|ordered|deliver|delivered|"
+    r"arrive|arrived|parcel|refund|return|broken|not working|stopped|fault|signal|new phone|bought)\b"
+)
+
+
+def asks_about_own_plan(text: str) -> bool:
+    """A question about the plan the customer has (its term, the price or contents of a part), not a change."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split()).strip(" ?!.")
+    if not said or len(said.split()) > 16 or _NOT_ABOUT_HAVING.search(said):
+        return False
+    return bool(_TERM_QUESTION.search(said) or _PART_QUESTION.search(said) or _MONTHLY.search(said))
+
+
 def main_plan(session: Session, customer_id: str) -> Optional[Subscription]:
     plans = current_plans(session, customer_id)
     return plans[0] if plans else None

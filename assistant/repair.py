@@ -66,3 +66,50 @@ def complains_about_answer(text: Optional[str]) -> bool:
     if not said or len(said.split()) > 14:
         return False
     return bool(_COMPLAINT.search(said) or _PUZZLED.match(said))
+
+
+# Keyboard mash: a word with no vowel ("qwqw"), or a long run of consonants ("asdfghjkl").
+_MASH_WORD = re.compile(r"^(?:[^aeiou]+|.*[bcdfghjklmnpqrstvwxz]{6,}.*)$")
+_WORDS = re.compile(r"[a-z]+")
+# Short words with no vowel that people do type: "hmm", "pls", "thx", "nvm".
+_VOWELLESS_WORDS = frozenset(
+    {
+        "hmm",
+        "hm",
+        "mm",
+        "pls",
+        "plz",
+        "thx",
+        "nvm",
+        "brb",
+        "tv",
+        "ty",
+        "my",
+        "why",
+        "by",
+        "shh",
+        "psst",
+        "tbh",
+        "idk",
+        "lol",
+        "ffs",
+        "wtf",
+        "dm",
+        "pm",
+        "st",
+        "rd",
+        "nd",
+        "th",
+    }
+)
+
+
+def is_keyboard_mash(text: Optional[str]) -> bool:
+    """ "asdfghjkl", "qwqw;;p": nothing a person means, so "say it another way", not "we don't do that"."""
+    said = (text or "").lower()
+    if re.search(r"\d", said):
+        return False  # order numbers, postcodes, amounts
+    words = _WORDS.findall(said)
+    if not words:
+        return bool(said.strip())
+    return all(_MASH_WORD.match(word) and word not in _VOWELLESS_WORDS for word in words)

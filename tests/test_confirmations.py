@@ -308,3 +308,43 @@ def test_a_conversation_that_stops_at_the_question_leaves_every_table_unchanged(
     turns = Turns(chat, customer_id)
     reply = turns.say_nothing_written(message)
     assert "Shall I" in reply
+
+
+def test_yes_but_why_to_the_chase_is_answered_and_asked_again_then_taken_back_in_words(chat, stack):
+    customer_id = "C00064"
+    close_open_tickets(customer_id)
+    number = add_order(customer_id, "delayed", estimated_delivery=clock.today() - timedelta(days=3))
+    turns = Turns(chat, customer_id)
+    assert "Shall I chase it?" in turns.say_nothing_written(f"why hasn't {number} come yet")
+    # agreement with a question in it is neither a yes nor a no: nothing written, the question stands
+    again = turns.say_nothing_written("yeah but why is it so late, it's been days")
+    assert "haven't done anything yet" in again and "Shall I chase it?" in again and number in again
+    done, changed = turns.say("just chase it then")
+    gone, new = only_table(changed, "tickets")
+    assert gone == [] and len(new) == 1 and number in new[0] and "TKT-" in done
+    ticket_number = done[done.index("TKT-") : done.index("TKT-") + 10]
+    # "actually no, I'll wait" right after it is done takes it back, once, and the chat goes on
+    undone, changed = turns.say("actually no, ill wait a bit longer")
+    gone, new = only_table(changed, "tickets")
+    assert len(gone) == 1 and len(new) == 1 and ticket_number in new[0] and "closed" in new[0]
+    assert f"withdrawn ticket {ticket_number}" in undone and "another way" not in undone
+    assert number in turns.say_nothing_written("where is it now")
+
+
+def test_i_want_to_return_the_item_asks_before_a_refund_and_no_writes_nothing(chat, stack):
+    with db.session_scope() as session:
+        with_tablets = set(
+            session.execute(
+                select(Order.customer_id)
+                .join(OrderItem, OrderItem.order_number == Order.number)
+                .where(OrderItem.sku == "TAB-10")
+            ).scalars()
+        )
+    customer_id = next(
+        f"C{n:05d}" for n in range(65, 120) if f"C{n:05d}" not in with_tablets
+    )  # "the tablet" is one order
+    number = add_order(customer_id, "delivered", delivered_on=clock.today() - timedelta(days=3))
+    turns = Turns(chat, customer_id)
+    ask = turns.say_nothing_written("i want to return the tablet")
+    assert number in ask and "Shall I request it?" in ask
+    assert "haven't changed anything" in turns.say_nothing_written("hmm actually nah leave it")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.consent import Consent, asks_to_undo, is_plain_no, read_consent, wants_to_stay
+from assistant.consent import Consent, asks_to_stop, asks_to_undo, is_plain_no, read_consent, wants_to_stay
 from assistant.troubleshooting import read_step_answer
 
 YES = [
@@ -204,3 +204,41 @@ def test_keeping_what_they_have_while_cancelling(text, stays):
 @pytest.mark.parametrize("text", ["actually scrap that, forget i asked", "tbh forget the whole thing"])
 def test_dropping_it_is_a_no_to_the_change_asked_about(text):
     assert read_consent(text) is Consent.NO
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yeah but why hasn't it come, it's been a week",
+        "yes but where is it",
+        "ok and how much is it",
+        "yes but when will it arrive",
+    ],
+)
+def test_agreement_then_a_question_is_neither_yes_nor_no(text):
+    # the question is answered and the change asked again; nothing written, nothing dropped
+    assert read_consent(text) is Consent.NEITHER
+
+
+@pytest.mark.parametrize("text", ["yes but not yet", "yes but only if it's free", "ok but not today"])
+def test_agreement_with_a_condition_is_still_held_back(text):
+    assert read_consent(text) is Consent.NO
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "actually leave it as it is",
+        "no leave my plan as it is",
+        "nah leave it for now",
+        "keep things as they are please",
+        "no leave it, i'll keep it",
+        "leave everything as it is",
+    ],
+)
+def test_leave_it_as_it_is_stops_and_is_a_no(text):
+    assert asks_to_stop(text) and read_consent(text) is Consent.NO
+
+
+def test_leave_it_as_it_is_with_a_request_is_not_only_a_stop():
+    assert not asks_to_stop("leave my plan as it is but tell me the price")

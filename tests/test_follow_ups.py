@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followups import follow_up_intent
+from assistant.followups import faq_about_own_item, follow_up_intent, points_back
 from assistant.models import Plan
-from assistant.plans import read_plan_choice
+from assistant.plans import asks_about_own_plan, read_plan_choice
 from assistant.requests import other_requests
 
 
@@ -248,3 +248,84 @@ def test_a_plan_corrected_in_the_reply_to_the_change_question(text, proposed, co
     from assistant.plans import corrected_plan
 
     assert corrected_plan(text, OPTIONS, proposed) == corrected
+
+
+@pytest.mark.parametrize(
+    "text, points",
+    [
+        ("when will it arrive", True),
+        ("and the laptop?", True),
+        ("when will my order come", True),
+        ("how long will delivery take", True),  # short, with an order just discussed: that order
+        ("how long does standard delivery usually take", False),
+        ("how long have i got to send stuff back", False),
+        ("do you do next day delivery", False),
+        ("what time are your phone lines open", False),
+    ],
+)
+def test_an_faq_question_points_back_at_the_focus_or_asks_in_general(text, points):
+    assert points_back(text) is points
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("when does my contract end", True),
+        ("is the broadband out of contract yet", True),
+        ("how long am i tied in for", True),
+        ("whats my minimum term", True),
+        ("how much of that is the mobile", True),
+        ("what does the mobile cost on its own", True),
+        ("is my phone plan unlimited data", True),
+        ("i want to cancel my contract", False),
+        ("how much to end my contract early", False),
+        ("is there a penalty if i leave my contract", False),
+        ("can i upgrade mid contract", False),
+        ("my mobile has stopped working", False),
+        ("has my mobile been delivered", False),
+        ("i want to change my mobile plan", False),
+        ("what do i pay a month", True),
+        ("how much am i paying monthly", True),
+        ("how much do i pay a month for delivery", False),
+    ],
+)
+def test_a_question_about_the_plan_they_have_not_a_change(text, asks):
+    assert asks_about_own_plan(text) is asks
+
+
+def test_what_a_ticket_was_about_after_its_status():
+    assert follow_up_intent("remind me what it was about", None, "ticket_status") == "ticket_status"
+    assert follow_up_intent("what was that for", None, "ticket_status") == "ticket_status"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("i want to return the tablet", "request_refund"),
+        ("can i send the laptop back", "request_refund"),
+        ("where is the tablet", "track_order"),
+        ("the laptop one", "track_order"),
+    ],
+)
+def test_an_item_named_with_a_wish_to_send_it_back_is_a_refund_request(text, intent):
+    assert follow_up_intent(text, None, None) == intent
+
+
+@pytest.mark.parametrize(
+    "text, key, job",
+    [
+        ("did my new phone get delivered", "delivery_times", "track_order"),
+        ("when was my phone delivered", "shipping_options", "track_order"),
+        ("i want to return the phone", "returns_policy", "request_refund"),
+        ("how long do i have to return things", "returns_policy", None),
+        ("how long does the laptop take to deliver usually", "delivery_times", None),
+        ("what time do you open", "opening_hours", None),
+    ],
+)
+def test_an_faq_about_their_own_item_is_their_order(text, key, job):
+    assert faq_about_own_item(text, key) == job
+
+
+def test_a_part_of_the_plan_named_right_after_the_plan():
+    assert follow_up_intent("and the broadband bit", None, "plan_info") == "plan_info"
+    assert follow_up_intent("and the broadband bit", None, "track_order") is None

@@ -261,3 +261,29 @@ def test_a_vague_question_about_the_offer_gets_its_details_then_nah_declines(cha
     assert set(changed_tables(before, records())) == {"offer_events"}
     (event,) = offers_in(session, sender)
     assert event.status == "declined"
+
+
+def test_a_refund_asked_for_again_is_answered_with_its_state_and_thanks_may_bring_the_offer(chat, session, offerable):
+    from datetime import timedelta
+
+    from assistant import clock
+    from assistant.db import session_scope
+    from assistant.models import Refund
+
+    customer, order = offerable[-1]
+    number = f"RF-{90000 + uuid.uuid4().int % 9999}"
+    with session_scope() as writing:
+        writing.add(
+            Refund(
+                number=number, customer_id=customer, order_number=order, amount_cents=1999, reason="test",
+                status="paid", requested_at=clock.now() - timedelta(days=5), resolved_on=clock.today(),
+            )
+        )  # fmt: skip
+    sender = new_sender()
+    before = records()
+    answer = chat.text(sender, f"did i get my money back for order {order}", customer)
+    assert number in answer and "already a refund" in answer
+    assert changed_tables(before, records()) == {}  # the state said, no second refund
+    offer = chat.say(sender, "lovely thanks", customer)
+    (event,) = offers_in(session, sender)  # their question was answered: an offer may follow thanks
+    assert "Would you like me to add it?" in offer[-1]["text"] and event.status == "shown"

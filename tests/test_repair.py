@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.repair import complains_about_answer, turn_missed
+from assistant.repair import complains_about_answer, is_keyboard_mash, turn_missed
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,15 @@ def test_a_follow_up_handed_on_and_answered_is_no_miss():
     assert not turn_missed(["utter_order_status_out_for_delivery_tracked"])
     assert not turn_missed([None])
     assert not turn_missed([])
+
+
+@pytest.mark.parametrize("text", ["asdfghjkl", "qwqw;;p", "zxcvbnm", "jkhgfdsa", "lkjlkj"])
+def test_keyboard_mash_is_asked_again_not_called_out_of_scope(text):
+    assert is_keyboard_mash(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["order me a pizza", "hmm", "nvm", "tv", "strengths and weaknesses", "ORD-100001", "M14 5RT", "ok"]
+)
+def test_words_numbers_and_short_chat_words_are_not_keyboard_mash(text):
+    assert not is_keyboard_mash(text)

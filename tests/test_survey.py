@@ -134,17 +134,44 @@ def test_resolve_needs_a_rep_and_says_when_the_assistant_is_unreachable(database
         assert down.status_code == 503 and "could not be reached" in down.json()["detail"]
 
 
-def test_an_objection_typed_for_a_score_ends_the_survey_and_is_handled(chat, session):
+def test_a_question_typed_for_a_score_is_answered_and_the_survey_asks_again(chat, session):
     sender = new_sender()
     chat.text(sender, "why is my bill higher?", "C00001")
     chat.say(sender, "bye", "C00001")
     assert "satisfied" in chat.text(sender, "nine out of ten", "C00001")
-    replies = chat.say(sender, "why is my bill so high, I never signed up for device protection", "C00001")
-    text = " ".join(m.get("text", "") for m in replies)
-    assert "leave the survey" in text and "£" in text  # the bill question is answered
+    text = chat.text(sender, "why is my bill so high, I never signed up for device protection", "C00001")
+    assert "£" in text  # the bill question is answered
+    assert "Back to the survey" in text and "satisfied" in text  # then the question it interrupted, again
+    assert feedback_for(session, sender) == []  # nothing stored mid-survey, the question not taken as a score
+    assert "leave the survey" in chat.text(sender, "stop", "C00001")
     [stored] = feedback_for(session, sender)
-    assert (stored.nps, stored.csat, stored.ces) == (9, None, None)  # the objection is not a score or a skip
+    assert (stored.nps, stored.csat, stored.ces, stored.comment or "") == (9, None, None, "")
     assert "ORD-100001" in chat.text(sender, "where is my order?", "C00001")  # and the chat goes on
+
+
+def test_a_question_inside_the_survey_keeps_the_scores_on_either_side(chat, session):
+    sender = new_sender()
+    chat.text(sender, "is my ticket still open?", "C00003")
+    chat.say(sender, "that's all, bye", "C00003")
+    assert "satisfied" in chat.text(sender, "skip", "C00003")
+    text = chat.text(sender, "wait, when did my phone get delivered", "C00003")
+    assert "ORD-100004" in text and "Back to the survey" in text and "satisfied" in text
+    assert "easy" in chat.text(sender, "4", "C00003")
+    assert "ORD-100004" not in chat.text(sender, "2", "C00003")
+    assert "Thank you" in chat.text(sender, "skip", "C00003")
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.csat, stored.ces, stored.comment or "") == (None, 4, 2, "")
+
+
+def test_a_new_request_typed_for_a_score_ends_the_survey_and_is_handled(chat, session):
+    sender = new_sender()
+    chat.text(sender, "why is my bill higher?", "C00001")
+    chat.say(sender, "bye", "C00001")
+    assert "satisfied" in chat.text(sender, "nine out of ten", "C00001")
+    text = chat.text(sender, "I want to cancel my broadband", "C00001")
+    assert "leave the survey" in text and "why you're leaving" in text
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.csat, stored.ces) == (9, None, None)  # the request is not a score or a skip
 
 
 def test_typed_words_are_scores_on_their_scale(chat, session):
