@@ -38,7 +38,7 @@ from assistant.replies import Reply
 
 PLAN_FORM_SLOTS = ["plan", "confirm_plan_change"]
 CANCEL_IT = re.compile(
-    r"^\W*(?:(?:please|just|ok|okay|so|right|then|can you|could you|can i|could i|can we|i want to|i wanna|"
+    r"^\W*(?:(?:please|just|still|ok|okay|so|right|then|actually|wait|oh|hmm|and|can you|could you|can i|could i|can we|i want to|i wanna|"
     r"i'?d like to|id like to|want to|how do i|how can i)\s+)*"
     r"cancel (?:it|that|this|that one|this one|the order|that order)\b"
     r"(?!\W*(?:plan|broadband|contract|subscription|account|mobile|package|deal|service|fibre))[\W\w]{0,12}$",

@@ -78,6 +78,23 @@ _OWN = re.compile(r"\b(?:my|the|our)\b")
 _WANTS = re.compile(r"\b(?:i want|i'?d like|i would like|i wanna|i need|can i|could i|please)\b")
 
 
+_ARRIVAL = re.compile(
+    r"\b(?:when|where)\b.*\b(?:turn(?:s|ing)? up|arriv(?:e|es|ing)|com(?:e|es|ing)|get here|here|deliver(?:ed|y|ing)?|"
+    r"ship(?:ped|ping)?|dispatch(?:ed)?|sent|land(?:s|ing)?|show(?:s|ing)? up)\b"
+    r"|\b(?:has|have|did|is) (?:my|the) .*\b(?:shipped|dispatched|arrived|been delivered|been sent|left)\b"
+)
+_FAULT = re.compile(
+    r"\b(?:not working|isn'?t working|doesn'?t work|won'?t|broken|broke|stopped|dropping|drops|keeps|slow|"
+    r"fault|faulty|problem|issue|dead|playing up|no signal|no internet|cut(?:s|ting)? out|disconnect\w*|reset)\b"
+)
+
+
+def asks_where_an_item_is(text: str) -> bool:
+    """ "when is my mesh wifi turning up": an order on its way, though the item is a router or mesh kit."""
+    said = _normal(text)
+    return bool(item_categories(said) and _ARRIVAL.search(said) and not _FAULT.search(said))
+
+
 def faq_about_own_item(text: str, faq_key: str) -> Optional[str]:
     """ "did my new phone get delivered", "i want to return the phone": their order, not the policy.
 

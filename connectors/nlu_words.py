@@ -23,12 +23,16 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from assistant.consent import asks_to_stop
+from assistant.followups import asks_where_an_item_is
 from assistant.plans import asks_about_own_plan
 from assistant.tickets import asks_about_a_ticket
 
 NO = "deny"
 TICKET = "ticket_status"
 PLAN = "plan_info"
+ORDER = "track_order"
+# Readings a question about where an ordered item is overrides: a fault with the same device, an FAQ, nothing.
+MISREAD_ORDER_QUESTIONS = ("technical_problem", "faq", "nlu_fallback", "out_of_scope", "account_help")
 # Readings a question about the customer's own plan overrides: leaving, changing, a payment, nothing.
 MISREAD_PLAN_QUESTIONS = (
     "cancel_subscription",
@@ -146,4 +150,34 @@ class PlanQuestion(GraphComponent):
             reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             if reading in MISREAD_PLAN_QUESTIONS and asks_about_own_plan(message.get(TEXT) or ""):
                 read_as(message, PLAN)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class OrderQuestion(GraphComponent):
+    """ "When is my mesh wifi turning up?": an order on its way, not a Wi-Fi fault.
+
+    The routers and mesh kits we sell are also what breaks, so DIET reads an
+    arrival question about one as a technical problem (0.66) and started
+    troubleshooting. A message naming an item of an order with an arrival
+    word and no fault word (assistant/followups.py::asks_where_an_item_is)
+    is read as `track_order` where the classifier read a fault, an FAQ or
+    nothing.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "OrderQuestion":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if reading in MISREAD_ORDER_QUESTIONS and asks_where_an_item_is(message.get(TEXT) or ""):
+                read_as(message, ORDER)
         return messages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followups import faq_about_own_item, follow_up_intent, points_back
+from assistant.followups import asks_where_an_item_is, faq_about_own_item, follow_up_intent, points_back
 from assistant.models import Plan
 from assistant.plans import asks_about_own_plan, read_plan_choice
 from assistant.requests import other_requests
@@ -329,3 +329,18 @@ def test_an_faq_about_their_own_item_is_their_order(text, key, job):
 def test_a_part_of_the_plan_named_right_after_the_plan():
     assert follow_up_intent("and the broadband bit", None, "plan_info") == "plan_info"
     assert follow_up_intent("and the broadband bit", None, "track_order") is None
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("when is my mesh wifi turning up", True),
+        ("has my laptop shipped", True),
+        ("when did my phone arrive", True),
+        ("my router keeps dropping", False),
+        ("the mesh wifi isnt working", False),
+        ("when will my wifi come back", False),
+    ],
+)
+def test_where_an_ordered_item_is_not_a_fault_with_it(text, asks):
+    assert asks_where_an_item_is(text) is asks
