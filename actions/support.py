@@ -301,10 +301,7 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
         if inside:
             # "wait what time do you close today" in the address form: its best reading, then the form again
             return hand_on_requests(tracker, [inside])
-        if read_consent(text) is Consent.NO and any(
-            (reply.get("metadata") or {}).get("utter_action") == "utter_offer_human"
-            for reply in previous_replies(tracker)
-        ):
+        if read_consent(text) is Consent.NO and "utter_offer_human" in previous_responses(tracker):
             # "no, I'll try again" to the offer of a person: ask them to, not "anything else?" or the offer again
             dispatcher.utter_message(response="utter_try_again")
             return revert
@@ -335,10 +332,7 @@ class ActionRephraseOrHandoff(OffTheLoop, Action):
 
 def just_done(tracker: Tracker) -> bool:
     """Did the bot's reply to the customer's previous message say a change was made?"""
-    return any(
-        str((reply.get("metadata") or {}).get("utter_action") or "").startswith("utter_done_")
-        for reply in previous_replies(tracker)
-    )
+    return any(str(response or "").startswith("utter_done_") for response in previous_responses(tracker))
 
 
 def open_question_about(tracker: Tracker, text: Text) -> Optional[Text]:
@@ -526,6 +520,11 @@ def _question_before(tracker: Tracker):
     return parse, (parse.get("intent") or {}).get("name")
 
 
+def previous_responses(tracker: Tracker) -> List[Optional[Text]]:
+    """The domain.yml responses of the bot's reply to the customer's previous message, newest first."""
+    return [(reply.get("metadata") or {}).get("utter_action") for reply in previous_replies(tracker)]
+
+
 def _previous_turn_missed(tracker: Tracker) -> bool:
     """Did the bot's reply to the customer's previous message also miss? (A follow-up handed on did not.)"""
-    return turn_missed((reply.get("metadata") or {}).get("utter_action") for reply in previous_replies(tracker))
+    return turn_missed(previous_responses(tracker))

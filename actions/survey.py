@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.base import actions_since_message
 from actions.off_loop import OffTheLoop
 from actions.routing import handling_action
 from assistant.cx import outbox
@@ -63,10 +64,7 @@ class ValidateSurveyForm(OffTheLoop, FormValidationAction):
         message = tracker.latest_message or {}
         asked = tracker.get_slot("requested_slot")
         # the form called right after the customer spoke, not called back after the question's answer
-        actions = [
-            e.get("name") for e in tracker.events if e.get("event") == "action" and e.get("name") != self.form_name()
-        ]
-        fresh = bool(actions) and actions[-1] == "action_listen"
+        fresh = set(actions_since_message(tracker)) <= {self.form_name()}
         if fresh and asked in SCORE_SLOTS and parse_score(message.get("text"), asked) is None:
             if question_inside_form(tracker, message):
                 # "hang on, when did my phone come?": answered, then the survey asks again

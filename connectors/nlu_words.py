@@ -13,7 +13,7 @@ and otherwise "anything else?".
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -60,9 +60,16 @@ MISREAD_TICKETS = (
 )
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class StopMeansNo(GraphComponent):
-    """Reads "never mind", "scrap that", "forget I asked" as `deny`, whatever the classifier read."""
+class CueReading(GraphComponent):
+    """Reads a message as `intent` when a plain cue in its words says so and the classifier read one of
+    `overrides` (None: anything but `intent` itself). Each subclass names its intent, readings and cue."""
+
+    intent: Text = ""
+    overrides: Optional[Tuple[Text, ...]] = None
+
+    @staticmethod
+    def cue(text: Text) -> bool:
+        raise NotImplementedError
 
     @classmethod
     def create(
@@ -71,16 +78,24 @@ class StopMeansNo(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "StopMeansNo":
+    ) -> "CueReading":
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if reading == NO or not message.get(TEXT) or not asks_to_stop(message.get(TEXT)):
+            if reading == self.intent or (self.overrides is not None and reading not in self.overrides):
                 continue
-            read_as(message, NO)
+            if message.get(TEXT) and self.cue(message.get(TEXT)):
+                read_as(message, self.intent)
         return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class StopMeansNo(CueReading):
+    """Reads "never mind", "scrap that", "forget I asked" as `deny`, whatever the classifier read."""
+
+    intent, overrides, cue = NO, None, staticmethod(asks_to_stop)
 
 
 def read_as(message: Message, intent: Text) -> None:
@@ -92,7 +107,7 @@ def read_as(message: Message, intent: Text) -> None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class TicketQuestion(GraphComponent):
+class TicketQuestion(CueReading):
     """ "Has anyone looked into my broadband fault?": a ticket already opened, not a new fault.
 
     Tickets have no intent the classifier learns (their questions share every
@@ -103,26 +118,11 @@ class TicketQuestion(GraphComponent):
     redirect it, so a ticket question read as a fault started troubleshooting.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "TicketQuestion":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if reading in MISREAD_TICKETS and asks_about_a_ticket(message.get(TEXT) or ""):
-                read_as(message, TICKET)
-        return messages
+    intent, overrides, cue = TICKET, MISREAD_TICKETS, staticmethod(asks_about_a_ticket)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class PlanQuestion(GraphComponent):
+class PlanQuestion(CueReading):
     """ "When does my contract end?", "how much of that is the mobile?": what they have, not a change.
 
     DIET learns "contract" from the many ways of leaving one, and read "when
@@ -135,26 +135,11 @@ class PlanQuestion(GraphComponent):
     payment or nothing.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PlanQuestion":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if reading in MISREAD_PLAN_QUESTIONS and asks_about_own_plan(message.get(TEXT) or ""):
-                read_as(message, PLAN)
-        return messages
+    intent, overrides, cue = PLAN, MISREAD_PLAN_QUESTIONS, staticmethod(asks_about_own_plan)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class OrderQuestion(GraphComponent):
+class OrderQuestion(CueReading):
     """ "When is my mesh wifi turning up?": an order on its way, not a Wi-Fi fault.
 
     The routers and mesh kits we sell are also what breaks, so DIET reads an
@@ -165,19 +150,4 @@ class OrderQuestion(GraphComponent):
     nothing.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "OrderQuestion":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            reading = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if reading in MISREAD_ORDER_QUESTIONS and asks_where_an_item_is(message.get(TEXT) or ""):
-                read_as(message, ORDER)
-        return messages
+    intent, overrides, cue = ORDER, MISREAD_ORDER_QUESTIONS, staticmethod(asks_where_an_item_is)
