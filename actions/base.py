@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from actions.off_loop import OffTheLoop
 from actions.reading import job_label, read_part
 from actions.routing import handling_action
+from assistant.changes import ProposedChange
 from assistant.consent import Consent, is_plain_no, read_consent
 from assistant.customers import get_customer
 from assistant.db import session_scope
+from assistant.followups import asks_order_price
 from assistant.models import Customer
 from assistant.offers.chat import answers_offer
 from assistant.offers.log import ignore_pending_offers
@@ -59,6 +61,22 @@ def identity_events(customer: Customer) -> List[Dict[Text, Any]]:
     ]
 
 
+# Where "how much was it?" about the order in focus lands when the NLU reads it as money of another kind.
+PRICE_MISREADS = ("action_check_payment_problem", "action_explain_bill", "action_plan_info")
+
+
+def _proposes_again(events: List[Dict[Text, Any]], left: "ProposedChange") -> bool:
+    """Do these events ask about the same change (same kind, same facts) as the one just left?"""
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "pending_change" and event.get("value"):
+            again = ProposedChange.from_slot(event["value"])
+            if again is None or again.kind != left.kind:
+                return False
+            same = lambda params: {k: v for k, v in params.items() if k != "details"}  # noqa: E731 (the words differ)
+            return same(again.params) == same(left.params)
+    return False
+
+
 class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
     """An action that answers from the customer's own records."""
 
@@ -89,11 +107,13 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                 if self.name() not in ALTERNATIVE_ACTIONS and asked_about_alternative(tracker):
                     # "how fast is it?" read as a plan question: it asks about the alternative to cancelling
                     return events + [FollowupAction("action_answer_alternative")]
+                left_at, left = len(dispatcher.messages), None
                 if (
                     tracker.get_slot("pending_change")
                     and self.name() not in CHANGE_ACTIONS
                     and not requests_planned(tracker)  # asked in this same message: still open
                 ):
+                    left = ProposedChange.from_slot(tracker.get_slot("pending_change"))
                     follow = self._settle_pending_change(dispatcher, tracker, events)
                     if follow:
                         return events + [FollowupAction(follow)]
@@ -111,6 +131,9 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                     # "can i see what plan im on plus any tickets i have open" read as changing the plan:
                     # the form its misreading started is left at once, and each question is answered
                     return events + [ActiveLoop(None), SlotSet("requested_slot", None)] + questions
+                if self._asks_price_of_order_in_focus(tracker):
+                    # "what did i pay for it" right after an order, read as a payment or the bill: the order's price
+                    return events + [FollowupAction("action_check_order_status")]
                 if self._asks_about_a_ticket_instead(tracker):
                     # "any update on my ticket?" read as an order or a complaint: the ticket's state answers it
                     return events + [FollowupAction("action_ticket_status")]
@@ -120,6 +143,15 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
                     repair(dispatcher, tracker)  # the same question again: never the same answer twice
                     return events
                 answered = list(self.answer(dispatcher, tracker, domain, session, customer) or [])
+                said_left = dispatcher.messages[left_at : left_at + 1]
+                if (
+                    said_left
+                    and said_left[0].get("response") == "utter_change_left"
+                    and _proposes_again(answered, left)
+                ):
+                    # "which courier has it?" while "shall I chase it?" was open: the answer asks it again,
+                    # so "I haven't made that change" before it would only confuse
+                    del dispatcher.messages[left_at : left_at + 1]
                 return without_no_op_slots(
                     as_sent, events + answered + after_answer(dispatcher, tracker, self.name(), answered)
                 )
@@ -163,6 +195,13 @@ class CustomerAction(OffTheLoop, Action, metaclass=ABCMeta):
         if not asked or intent in {job_of(label) for label in asked}:
             return []
         return hand_on_requests(tracker, asked)
+
+    def _asks_price_of_order_in_focus(self, tracker: Tracker) -> bool:
+        if self.name() not in PRICE_MISREADS or not tracker.get_slot("focus_order") or requests_planned(tracker):
+            return False
+        from actions.support import last_job  # actions.support imports this module
+
+        return asks_order_price(_latest_text(tracker)) and last_job(tracker) in (None, "track_order", "refund_status")
 
     def _asks_about_a_ticket_instead(self, tracker: Tracker) -> bool:
         """A question about a ticket already opened, sent here by the NLU; not when this action answers
@@ -253,7 +292,10 @@ def without_no_op_slots(slots: Dict[Text, Any], events: List[Dict[Text, Any]]) -
 
 def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Text, answered: List) -> List:
     """What follows an answer: the way back into a form it interrupted, or the next request of the message."""
-    if any(e.get("event") == "followup" for e in answered):
+    asks = [e for e in answered if e.get("event") == "followup"]
+    if asks:
+        if [e.get("name") for e in asks] == ["action_ask_change"] and not tracker.active_loop_name:
+            return _ask_after_the_rest(tracker, action, answered)
         return []
     back = lead_back_into_form(dispatcher, tracker, action)
     if back and handed_on(tracker):
@@ -266,8 +308,9 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
     if planned is not None:
         left = planned["left"]  # a request handed on from earlier in this message
         if not left:
-            # the last of them: listen now (no rule follows a chain, and Rasa would guess the next action)
-            return [SlotSet(REQUESTS_SLOT, None), FollowupAction("action_listen")]
+            # the last of them: the question an earlier answer kept back, or listen now (no rule
+            # follows a chain, and Rasa would guess the next action)
+            return [SlotSet(REQUESTS_SLOT, None), FollowupAction(planned.get("then") or "action_listen")]
     elif handed_on(tracker):
         return []  # the message's requests are read once, by the action that answered it first
     else:
@@ -275,7 +318,24 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
         left = still_to_answer(requests_in(_latest_text(tracker), read_part), answered_job) if answered_job else []
     if not left:
         return []
-    return hand_on_requests(tracker, left)
+    return hand_on_requests(tracker, left, then=(planned or {}).get("then"))
+
+
+def _ask_after_the_rest(tracker: Tracker, action: Text, answered: List) -> List:
+    """An answer that ends with "shall I ...?" while the message asked more ("my card got declined, also
+    where's my router"): the other requests are answered first, and the question is asked last."""
+    planned = requests_planned(tracker)
+    if planned is not None:
+        left = planned["left"]
+    elif handed_on(tracker):
+        return []
+    else:
+        answered_job = answered_label(tracker, action)
+        left = still_to_answer(requests_in(_latest_text(tracker), read_part), answered_job) if answered_job else []
+    if not left:
+        return []
+    answered[:] = [e for e in answered if e.get("event") != "followup"]
+    return hand_on_requests(tracker, left, then="action_ask_change")
 
 
 def actions_since_message(tracker: Tracker) -> List[Text]:
@@ -326,10 +386,12 @@ def requests_planned(tracker: Tracker) -> Optional[Dict[Text, Any]]:
     return None
 
 
-def hand_on_requests(tracker: Tracker, asked: List[Text]) -> List[Dict[Text, Any]]:
-    """Answer the first of `asked` next, and keep the rest for after it."""
+def hand_on_requests(tracker: Tracker, asked: List[Text], then: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """Answer the first of `asked` next, and keep the rest for after it (and `then`, an action, after all)."""
     now, rest = asked[0], asked[1:]
     plan = {"turn": _this_turn(tracker), "now": now, "left": rest}
+    if then:
+        plan["then"] = then
     return [SlotSet(REQUESTS_SLOT, plan), FollowupAction(handling_action(job_of(now)))]
 
 

@@ -27,7 +27,7 @@ from assistant.changes import (
     make_change,
     undo_change,
 )
-from assistant.consent import Consent, asks_to_undo, read_consent
+from assistant.consent import Consent, asks_to_undo, is_plain_no, read_consent
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,14 @@ class ActionAnswerChange(CustomerAction):
         if change is None:
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet(PENDING_SLOT, None)]
-        consent = read_consent((tracker.latest_message or {}).get("text"))
+        said = (tracker.latest_message or {}).get("text")
+        consent = read_consent(said)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "out_of_scope" and consent is not Consent.YES and not is_plain_no(said):
+            # "whats the weather gonna be like tomorrow" is no answer (its "tomorrow" no hold): the change is
+            # left, saying so, and the request is told plainly what the assistant can't do
+            dispatcher.utter_message(response="utter_change_left")
+            return [SlotSet(PENDING_SLOT, None), FollowupAction("action_rephrase_or_handoff")]
         if consent is Consent.NO:
             dispatcher.utter_message(response="utter_change_declined")
             return [SlotSet(PENDING_SLOT, None)]

@@ -11,8 +11,10 @@ from actions.changes import propose
 from actions.offers import offer_after_answer
 from assistant import clock
 from assistant.changes import describe_reports
+from assistant.dates import on_date
 from assistant.focus import OrderCandidate, resolve_order
-from assistant.followups import follow_up_intent
+from assistant.followups import asks_order_price, follow_up_intent
+from assistant.money import format_money
 from assistant.orders import (
     NO_DELIVERY_TO_REPORT,
     carrier_name,
@@ -130,6 +132,16 @@ class ActionCheckOrderStatus(CustomerAction):
         if order is None:
             return [SlotSet("order_number", None)]
         events = [SlotSet("order_number", None)] + focus_on(order, tracker)
+        if asks_order_price(text) and order.total_cents is not None:
+            # "how much was it again": what it came to, not where it is
+            dispatcher.utter_message(
+                response="utter_order_total",
+                order_number=order.number,
+                items=items_summary(order),
+                total=format_money(order.total_cents),
+                ordered_on=on_date(order.placed_at.date() if order.placed_at else None),
+            )
+            return events
         if is_late(order):
             # A late order is a problem to act on, not only to describe: offer to chase it.
             return events + propose_delivery_report(dispatcher, tracker, session, customer, order, "late")

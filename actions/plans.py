@@ -14,7 +14,7 @@ from actions.off_loop import OffTheLoop
 from actions.offers import offer_after_answer
 from actions.session import IdentitySlots
 from assistant.business import load_policies
-from assistant.consent import Consent, read_consent, wants_to_stay
+from assistant.consent import Consent, asks_a_question, read_consent, wants_to_stay
 from assistant.dates import say_date
 from assistant.db import session_scope
 from assistant.models import Plan
@@ -28,6 +28,7 @@ from assistant.plans import (
     main_plan,
     named_tier,
     plan_options,
+    plan_to_cancel,
     plans_named,
     price_difference,
     read_plan_choice,
@@ -201,6 +202,29 @@ class ActionChangePlan(CustomerAction):
         return reset + offer_after_answer(tracker, session, customer)
 
 
+def words_of_request(tracker: Tracker, form: str) -> List[str]:
+    """What the customer said in this run of `form`: the message that started it, then each reply since."""
+    said: List[str] = []
+    started = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            said.append(str(event.get("text") or ""))
+            if started:
+                break
+        elif kind == "active_loop":
+            if event.get("name") == form:
+                started = True
+            elif said:  # an earlier form ended here: this run has not been recorded as started yet
+                break
+    return list(reversed(said))
+
+
+def plan_leaving(session, tracker: Tracker, customer_id: Text):
+    """The plan this cancellation is about: the part the customer named ("cancel my mobile"), else the main one."""
+    return plan_to_cancel(session, customer_id, words_of_request(tracker, "cancel_form"))
+
+
 class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
     """Asks the reason; offers an alternative only when one fits that reason."""
 
@@ -213,7 +237,7 @@ class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
         reason = tracker.get_slot("cancel_reason")
         if "keep_with_offer" in slots and reason and customer_id:
             with session_scope() as session:
-                if retention_offer(session, customer_id, reason) is None:
+                if retention_offer(session, customer_id, reason, plan_leaving(session, tracker, customer_id)) is None:
                     slots = [slot for slot in slots if slot != "keep_with_offer"]
         return slots
 
@@ -227,8 +251,8 @@ class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
         text = str((tracker.latest_message or {}).get("text") or "")
         if text.startswith("/"):
             return {}
-        if WANTS_TO_CANCEL.search(text.lower()):
-            return {"keep_with_offer": False}
+        if WANTS_TO_CANCEL.search(text.lower()) and not asks_a_question(text):
+            return {"keep_with_offer": False}  # "no, just cancel it"; not "would there be a fee to leave?"
         answer = consent_slot(tracker)
         return {} if answer is None else {"keep_with_offer": answer}
 
@@ -254,7 +278,7 @@ class ValidateCancelForm(OffTheLoop, IdentitySlots, FormValidationAction):
 
     def validate_keep_with_offer(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         text = str((tracker.latest_message or {}).get("text") or "")
-        if value is False or WANTS_TO_CANCEL.search(text.lower()):
+        if value is False or (WANTS_TO_CANCEL.search(text.lower()) and not asks_a_question(text)):
             return {"keep_with_offer": False}
         return {"keep_with_offer": consent_slot(tracker)}
 
@@ -272,7 +296,11 @@ class ActionAskKeepWithOffer(CustomerAction):
             # the alternative was just described (action_answer_alternative): only the question again
             dispatcher.utter_message(response="utter_cancel_alternative_again")
             return []
-        offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason"))
+        offer = retention_offer(
+            session, customer.id, tracker.get_slot("cancel_reason"), plan_leaving(session, tracker, customer.id)
+        )
+        if offer is None:
+            return []
         dispatcher.utter_message(response="utter_cancel_alternative", offer=offer.alternative.text())
         return []
 
@@ -294,7 +322,8 @@ class ActionAnswerAlternative(CustomerAction):
         return "action_answer_alternative"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason") or "other")
+        leaving = plan_leaving(session, tracker, customer.id)
+        offer = retention_offer(session, customer.id, tracker.get_slot("cancel_reason") or "other", leaving)
         if offer is None:
             return []
         details = retention_offer_details(session, customer.id, offer)
@@ -313,15 +342,15 @@ class ActionCancelSubscription(CustomerAction):
         if customer is None:
             return reset
         reason = tracker.get_slot("cancel_reason") or "other"
+        subscription = plan_leaving(session, tracker, customer.id)
         if tracker.get_slot("keep_with_offer"):
-            offer = retention_offer(session, customer.id, reason)
+            offer = retention_offer(session, customer.id, reason, subscription)
             if offer is not None:
                 done = accept_retention_offer(
                     session, customer.id, offer, load_policies(), conversation_id=tracker.sender_id
                 )
                 dispatcher.utter_message(response=done.name, **done.values)
                 return reset
-        subscription = main_plan(session, customer.id)
         if subscription is None:
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return reset
@@ -344,4 +373,6 @@ class ActionCancelSubscription(CustomerAction):
             "ends_on": say_date(cost.last_day if cost else None),
             "fee": format_money(cost.fee_cents if cost else 0),
         }
-        return reset + propose(tracker, "cancel_plan", facts, {"reason": reason})
+        return reset + propose(
+            tracker, "cancel_plan", facts, {"reason": reason, "subscription_id": str(subscription.id)}
+        )

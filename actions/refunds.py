@@ -12,6 +12,7 @@ from actions.offers import offer_after_answer
 from actions.orders import focus_on, order_in_question
 from assistant.business import load_policies
 from assistant.dates import on_date, say_date
+from assistant.followups import asks_if_returnable
 from assistant.money import format_money
 from assistant.orders import items_summary
 from assistant.refunds import describe_refund, find_refunds, refund_eligibility
@@ -28,6 +29,14 @@ class ActionRequestRefund(CustomerAction):
         policies = load_policies()
         outcome = refund_eligibility(session, customer.id, order, policies.return_window_days)
         if outcome.kind == "eligible":
+            if outcome.deadline and asks_if_returnable(str((tracker.latest_message or {}).get("text") or "")):
+                # "could i still send it back?": the answer first, then the offer to start it (asked, not done)
+                dispatcher.utter_message(
+                    response="utter_refund_window_open",
+                    delivered_on=on_date(order.delivered_on),
+                    deadline=say_date(outcome.deadline),
+                    window_days=policies.return_window_days,
+                )
             facts = {
                 "amount": format_money(order.total_cents),
                 "order_number": order.number,

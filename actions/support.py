@@ -38,8 +38,9 @@ from assistant.followups import faq_about_own_item, follow_up_intent, points_bac
 from assistant.handoff import queue_position, request_handoff
 from assistant.intent_labels import load_intent_labels
 from assistant.offers.chat import answers_offer, asks_about_offer
+from assistant.plans import asks_to_move_to_plan
 from assistant.repair import complains_about_answer, is_keyboard_mash, turn_missed
-from assistant.requests import ANSWERING_JOBS, job_of, requests_in
+from assistant.requests import ANSWERING_JOBS, PROPOSING_JOBS, job_of, requests_in
 from assistant.tickets import asks_about_a_ticket, find_open_ticket
 from assistant.troubleshooting import read_step_answer
 from assistant.typed_answers import read_button, read_choice, reading_among
@@ -197,6 +198,8 @@ class ActionAnswerFaq(OffTheLoop, Action):
         # the FAQ this part of the message asks, when it has several requests; else the message's own
         label = planned["now"] if planned is not None else job_label(tracker.latest_message or {})
         key = (label or "").partition("/")[2]
+        if planned is None and asks_to_move_to_plan(text):
+            return [FollowupAction(handling_action("change_plan"))]  # "bump me up to fibre 900": not coverage
         own = faq_about_own_item(text, key) if planned is None else None
         if own:
             return [FollowupAction(handling_action(own))]  # "did my new phone get delivered?": that order
@@ -357,6 +360,8 @@ def question_inside_form(tracker: Tracker, message: Dict[Text, Any]) -> Optional
     ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") not in NLU_MISSES]
     if not ranking or job_of(ranking[0].get("name") or "") not in ANSWERING_JOBS:
         return None
+    if job_of(ranking[0].get("name") or "") in PROPOSING_JOBS:
+        return None  # a change asked for inside a form is no question to answer on the way
     if float(ranking[0].get("confidence") or 0.0) < IN_FORM_READING:
         return None
     best = ranking[0]["name"]

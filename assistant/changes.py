@@ -30,7 +30,7 @@ from assistant.dates import say_date
 from assistant.models import Customer, Order, Subscription, Ticket
 from assistant.money import format_money
 from assistant.orders import cancel_order, change_address, find_order, report_delivery_issue
-from assistant.plans import cancel_main_plan, main_plan
+from assistant.plans import cancel_main_plan, main_plan, plan_held
 from assistant.refunds import request_refund
 from assistant.replies import Reply
 from assistant.tickets import add_report, open_ticket
@@ -180,13 +180,15 @@ def make_change(
         facts.update(ticket_number=ticket.number, priority=ticket.priority)
         return DoneChange(kind, facts)
     if kind == "cancel_plan":
-        before = _main_plan_state(session, customer)
+        chosen = int(params["subscription_id"]) if str(params.get("subscription_id") or "").isdigit() else None
+        before = _plan_state(session, customer, chosen)
         cancellation = cancel_main_plan(
             session,
             customer.id,
             params.get("reason", "other"),
             today=today,
             notice_days=policies.cancellation_notice_days,
+            subscription_id=chosen,
         )
         if cancellation is None:
             raise ChangeNoLongerPossible(Reply("utter_part_no_plan_to_cancel"))
@@ -271,8 +273,10 @@ def _ticket_undo(session: Session, number: str, conversation_id: str) -> Dict[st
     return {"ticket_number": number}
 
 
-def _main_plan_state(session: Session, customer: Customer) -> Dict[str, str]:
-    subscription = main_plan(session, customer.id)
+def _plan_state(session: Session, customer: Customer, subscription_id: Optional[int]) -> Dict[str, str]:
+    subscription = (
+        plan_held(session, customer.id, subscription_id) if subscription_id else main_plan(session, customer.id)
+    )
     if subscription is None:
         return {}
     return {

@@ -74,6 +74,14 @@ _BUT_ASKS = re.compile(
     r"\b(?:but|and|so) (?:why|where|when|how|what|which|who|is it|are you|can (?:i|you)|could (?:i|you)|"
     r"will (?:it|you|i)|would (?:it|you|i)|does it|do i|do you)\b"
 )
+# "ok ta", "lovely, cheers", "great thanks": thanks for what was said, not a yes to a change. A yes
+# says so ("yes please, thanks", "go ahead cheers").
+_ONLY_THANKS = re.compile(
+    r"^(?:(?:ok|okay|k|kk|alright|all right|fine|great|perfect|lovely|brilliant|cool|good|right|nice|ace|sound|"
+    r"champion|smashing|wicked)[ ,]+)+(?:thanks|thank you|thankyou|ta|cheers|thx|ty|tnx)"
+    r"(?: (?:mate|very much|so much|a lot|a million|love|x+|then))*$"
+)
+_AGREE_WORD = re.compile(rf"\b(?:{_AGREE})\b")
 _HELD_BACK = re.compile(r"\b(?:not|don'?t|do not|never|wait|hold on|hang on|but|later|tomorrow|first)\b")
 
 
@@ -98,8 +106,12 @@ def read_consent(text: Optional[str]) -> Consent:
         return Consent.NO
     if "?" in said or _BUT_ASKS.search(said):  # a question is never a yes; "yes but why..." not a no either
         return Consent.NEITHER
-    if _HELD_BACK.search(said):
+    if _HELD_BACK.search(said) and (len(said.split()) <= 6 or _AGREE_WORD.search(said)):
+        # "yes but not yet", "ok don't do it", "maybe tomorrow": held back. A longer message with no
+        # agreement in it ("whats the weather like tomorrow") is something else, and neither.
         return Consent.NO
+    if _ONLY_THANKS.match(said):
+        return Consent.NEITHER
     if _YES.match(said):
         return Consent.YES
     return Consent.NEITHER

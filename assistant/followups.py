@@ -40,7 +40,8 @@ _TICKET_QUESTION = re.compile(
     r"\b(?:when|how long|still open|open|closed|report(?:ed)?|opened|raised|logged|anyone|someone|"
     r"update|news|progress|status|sorted|fixed|resolved|who|why|what (?:was|is|'s) (?:it|that) (?:about|for)|what (?:it|that) (?:was|is) (?:about|for))\b"
 )
-_WHEN_DUE = re.compile(r"\b(?:due|deadline|pay (?:it|this|that|the bill) by|by when)\b")
+_WHEN_DUE = re.compile(r"\b(?:due|deadline|pay (?:it |this |that |the bill )?by|by when)\b")
+_FAILED = re.compile(r"\b(?:fail\w*|declin\w*|bounc\w*|didn'?t go|did not go|rejected|missed|wrong)\b")
 _NAMES_AN_ORDER = re.compile(r"\b(?:order|parcel|package|delivery|one)s?\b")
 _OTHER_ORDER = re.compile(r"\bother (?:order|parcel|package|delivery)\b")
 # What points back at the thing just discussed: "when will it come", "is that one paid", "my order".
@@ -53,6 +54,43 @@ _IN_GENERAL = re.compile(
     r"\b(?:usually|normally|generally|typically|in general|on average|standard delivery|next[- ]day|express|"
     r"do you (?:do|offer|have|deliver|ship|sell)|your (?:delivery|returns?|shipping|opening|phone))\b"
 )
+
+
+# "how much was it again", "what did i pay for the phone and case", "how much did that come to all in":
+# the price of the order in focus, not a payment problem or the bill.
+_ORDER_PRICE = re.compile(
+    r"\b(?:how much (?:was|were|is|did|does|do|'?s)\b|(?:was|is|were|that) how much\s*$)"
+    r"(?!.*\b(?:refund|money back|bill|plan|month|monthly|a month|leave|leaving|cancel\w*|exit|fee|early|quick|next[- ]day|express|delivery|postage|shipping)\b)"
+    r"|\bwhat did (?:i|we|it|they|that|this) (?:pay|cost|come to)\b|\bwhat (?:was|is|were) the (?:total|price|cost)\b"
+    r"|\b(?:come|came|comes) to\b(?!.*\bbill\b)|\bcost me\b(?!.*\b(?:leave|cancel|month)\b)"
+)
+# "could i still send it back if i dont get on with it", "how long have i got to return it"
+_CAN_RETURN = re.compile(
+    r"\b(?:can|could|am able to|is it too late to|still able to|too late to) (?:i |we )?(?:still )?"
+    r"(?:send (?:it|them|this|that|the \w+) back|return (?:it|them|this|that|the \w+))"
+    r"|\bhow long (?:have|do) (?:i|we) (?:got |have )?(?:to|for) (?:send|return)"
+    r"|\b(?:until|till|til) when can (?:i|we) (?:send|return)"
+)
+
+
+_MEANT = re.compile(r"\b(?:i meant|i mean|meant|i was asking about|i'?m asking about|i was on about|i'?m on about)\b")
+_STILL_CANCEL = re.compile(r"\b(?:can|could) (?:i|we|you) (?:still )?cancel (?:it|that|this|the order|that order)\b")
+_PAY_IT = re.compile(
+    r"\b(?:where|how) (?:do|can|should) (?:i|we) (?:go to )?(?:pay (?:it|this|that|the bill|my bill|online)|"
+    r"sort (?:the|my) card(?: out)?|update (?:the|my) card|change (?:the|my) card)\b"
+)
+
+
+def asks_order_price(text: str) -> bool:
+    """A short question about what an order cost ("how much was it again")."""
+    said = _normal(text)
+    return 0 < len(said.split()) <= _SHORT and bool(_ORDER_PRICE.search(said))
+
+
+def asks_if_returnable(text: str) -> bool:
+    """A question whether, or until when, something can still be sent back: answered before anything is asked."""
+    said = _normal(text)
+    return 0 < len(said.split()) <= 16 and bool(_CAN_RETURN.search(said))
 
 
 def points_back(text: str) -> bool:
@@ -127,11 +165,21 @@ def _normal(text: str) -> str:
 def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[str]) -> Optional[str]:
     """The job a short follow-up continues, or None when it is not one."""
     said = _normal(text)
+    if len(said.split()) <= 16 and _MEANT.search(said) and item_categories(said):
+        return "track_order"  # "no sorry i meant the laptop, the tablet went back": the order it names
+    if focus_order and asks_if_returnable(said):
+        return "request_refund"  # "could i still send it back if i dont get on with it": the window, then asked
+    if focus_order and len(said.split()) <= 14 and _STILL_CANCEL.search(said):
+        return "cancel_order"  # "can i still cancel it if i change my mind": asked before anything is done
+    if _PAY_IT.search(said) and not _NAMES_AN_ORDER.search(said) and not item_categories(said):
+        return "payment_problem"  # "where do i go to pay it", "where do i sort the card out": not the order
     if not said or len(said.split()) > _SHORT:
         return None
     if item_categories(said) or (_ORDINAL.search(said) and _NAMES_AN_ORDER.search(said)) or _OTHER_ORDER.search(said):
         if _WANTS.search(said) and _SEND_BACK.search(said):
             return "request_refund"  # "i want to return the tablet": asked before anything is done
+        if _ABOUT["refund_status"].search(said):
+            return "refund_status"  # "is my refund for the tv sorted": the refund of that order
         return "track_order"  # "the second order", "the laptop one", "the other order": orders, focus or not
     if last_job == "refund_status" and _REFUND_QUESTION.search(said) and not _NAMES_AN_ORDER.search(said):
         return "refund_status"  # "when will I get it?" right after a refund's state is about that refund
@@ -140,6 +188,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
     if last_job == "explain_bill" and _WHEN_DUE.search(said) and not _NAMES_AN_ORDER.search(said):
         return "explain_bill"  # "when do i have to pay it by?" right after the bill: its due date
     if focus_order:
+        if _ORDER_PRICE.search(said):
+            return "track_order"  # "what did i pay for it": the order's price
         if _CANCEL_IT.search(said):
             return "cancel_order"
         if _REFUND_IT.search(said):
@@ -154,6 +204,8 @@ def follow_up_intent(text: str, focus_order: Optional[str], last_job: Optional[s
         return "plan_info"  # "and the broadband bit" right after the mobile's price: that part of the plan
     if last_job == "plan_info" and _PRICE_OF_IT.search(said):
         return "plan_info"  # "how much do i pay for it" right after the plan: its price, not a failed payment
+    if _WHEN_DUE.search(said) and not _FAILED.search(said) and not _NAMES_AN_ORDER.search(said):
+        return "explain_bill"  # "when is my payment due?": the bill's due date, not a failed payment
     for intent, pattern in _ABOUT.items():
         if pattern.search(said):
             return intent

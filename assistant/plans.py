@@ -65,7 +65,8 @@ _PART_QUESTION = re.compile(
 _MONTHLY = re.compile(
     r"^(?:what|how much) (?:do|am|will|are) (?:i|we) (?:pay|paying|get charged|being charged)"
     r"(?: (?:you|for (?:it|everything|my plan|my stuff)))? (?:a|per|each|every) month$|"
-    r"^(?:what|how much) (?:do|am|are) (?:i|we) (?:pay|paying)(?: you)? monthly$"
+    r"^(?:what|how much) (?:do|am|are) (?:i|we) (?:pay|paying)(?: you)? monthly$|"
+    r"^(?:what|how much) (?:do|am|are) (?:i|we) (?:pay|paying)(?: you)? (?:a|per|each) month for (?:the|my) [\w ]{1,20}$"
 )
 # Words of leaving, changing, fees, orders or faults: then it is not a question about what they have.
 _NOT_ABOUT_HAVING = re.compile(
@@ -73,6 +74,24 @@ _NOT_ABOUT_HAVING = re.compile(
     r"renew|switch|change|upgrade|downgrade|move|cheaper|better|faster|add|order|ordered|deliver|delivered|"
     r"arrive|arrived|parcel|refund|return|broken|not working|stopped|fault|signal|new phone|bought)\b"
 )
+
+
+# "can u bump me up to fibre 900", "put me on the 500": a move to one of our plans, by its name.
+_MOVE_TO = re.compile(
+    r"\b(?:bump|move|switch|swap|upgrade|downgrade|go up|go down|put me|get me|take me|change (?:me|it|my \w+)|"
+    r"change over|i want|i'?d like|can i (?:have|get)|could i (?:have|get))\b.*\b(?:to|on|onto|up to|down to|over to)\b"
+)
+
+
+def asks_to_move_to_plan(text: str) -> bool:
+    """A request to move to one of the catalog's plans, named ("bump me up to fibre 900")."""
+    from assistant.business import load_catalog  # the catalog's plan names, read once and cached
+
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    if not said or len(said.split()) > 16 or not _MOVE_TO.search(said):
+        return False
+    names = [spec.name.lower() for spec in load_catalog().plans.values()]
+    return any(re.search(rf"\b{re.escape(name)}\b", said) for name in names)
 
 
 def asks_about_own_plan(text: str) -> bool:
@@ -85,6 +104,33 @@ def asks_about_own_plan(text: str) -> bool:
 
 def main_plan(session: Session, customer_id: str) -> Optional[Subscription]:
     plans = current_plans(session, customer_id)
+    return plans[0] if plans else None
+
+
+# What part of their plans a customer names: "cancel my mobile", "get rid of the sim", "the broadband".
+_KIND_WORDS = {
+    "mobile": re.compile(
+        r"\b(?:mobile|mobiles|sim|sims|sim card|sim only|(?<!home )phone (?:plan|contract|line)|data plan)\b"
+    ),
+    "tv": re.compile(r"\b(?:tv|television|telly)\b"),
+    "broadband": re.compile(r"\b(?:broadband|fibre|fiber|internet|wifi|wi-fi|home phone|landline)\b"),
+}
+
+
+def plan_kinds_named(text: Optional[str]) -> List[str]:
+    """The kinds of plan ("mobile", "tv", "broadband") a message names, in no particular order."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    return [kind for kind, words in _KIND_WORDS.items() if words.search(said)]
+
+
+def plan_to_cancel(session: Session, customer_id: str, said: List[str]) -> Optional[Subscription]:
+    """The plan the customer asked to cancel: the one part named in their latest words that names
+    exactly one they have ("no, just cancel the mobile"), else their main plan."""
+    plans = current_plans(session, customer_id)
+    for text in reversed(said):
+        named = [sub for sub in plans if sub.plan.kind in plan_kinds_named(text)]
+        if len(named) == 1:
+            return named[0]
     return plans[0] if plans else None
 
 
@@ -185,14 +231,17 @@ class RetentionOffer:
     plan_code: Optional[str] = None
 
 
-def retention_offer(session: Session, customer_id: str, reason: str) -> Optional[RetentionOffer]:
+def retention_offer(
+    session: Session, customer_id: str, reason: str, leaving: Optional[Subscription] = None
+) -> Optional[RetentionOffer]:
     """The one alternative that answers the reason given, or None.
 
     Nothing is offered to someone who is switching provider or gave no reason:
-    a counter-offer there is pressure, not help.
+    a counter-offer there is pressure, not help. The alternatives are for the
+    main plan: someone cancelling another part (`leaving`, their mobile) gets none.
     """
     subscription = main_plan(session, customer_id)
-    if subscription is None:
+    if subscription is None or (leaving is not None and leaving.id != subscription.id):
         return None
     plan = subscription.plan
     if reason in ("price", "not_using"):
@@ -276,6 +325,11 @@ def accept_retention_offer(
     )
 
 
+def plan_held(session: Session, customer_id: str, subscription_id: int) -> Optional[Subscription]:
+    """That current plan of this customer's, or None (another customer's, an add-on, ended)."""
+    return next((sub for sub in current_plans(session, customer_id) if sub.id == int(subscription_id)), None)
+
+
 @dataclass
 class Cancellation:
     subscription: Subscription
@@ -283,10 +337,18 @@ class Cancellation:
 
 
 def cancel_main_plan(
-    session: Session, customer_id: str, reason: str, today: Optional[date] = None, notice_days: int = NOTICE_DAYS
+    session: Session,
+    customer_id: str,
+    reason: str,
+    today: Optional[date] = None,
+    notice_days: int = NOTICE_DAYS,
+    subscription_id: Optional[int] = None,
 ) -> Optional[Cancellation]:
+    """Give notice on the main plan, or on the customer's plan `subscription_id` when given."""
     today = today or clock.today()
-    subscription = main_plan(session, customer_id)
+    subscription = (
+        plan_held(session, customer_id, subscription_id) if subscription_id else main_plan(session, customer_id)
+    )
     if subscription is None:
         return None
     if subscription.status == "cancelling" and subscription.ends_on:

@@ -93,9 +93,14 @@ ANSWERING_JOBS = (
     "delivery_problem",
     "human_handoff",
     "faq",
+    "cancel_order",
+    "request_refund",
 )
 # Of those, the ones that end with a question to the customer or hand the chat to a person: answered last.
-ASKING_JOBS = ("delivery_problem", "human_handoff")
+# ("i also want to cancel the mesh order": stated and asked, never done, in the same message.)
+ASKING_JOBS = ("delivery_problem", "human_handoff", "cancel_order", "request_refund")
+# Of those, the ones that propose a change: taken from the rest of a message, never as a question inside a form.
+PROPOSING_JOBS = ("cancel_order", "request_refund")
 _PARTS = re.compile(
     r"\s*[?;!]+\s*|\s*,\s*|\s+[-\u2013]\s+|\s+(?:and also|as well as|oh and|and|also|plus|then|n|&|btw)\s+"
 )

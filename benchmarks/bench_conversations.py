@@ -57,7 +57,14 @@ def percentile(values, q):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=SET, help="the conversation set (default: %(default)s)")
-    chosen = parser.parse_args().set
+    parser.add_argument(
+        "--transcript",
+        type=Path,
+        default=None,
+        help="also write every turn, said and answered, to this file (for reading misses in context)",
+    )
+    args = parser.parse_args()
+    chosen = args.set
     conversations = yaml.safe_load(chosen.read_text())
     model = train_if_changed()
     workdir = Path(tempfile.mkdtemp())
@@ -65,12 +72,13 @@ def main() -> None:
     prepare_database(db.make_engine(url), customers=120, seed=7, today=clock.today())
     services = build_services(model=model, extra_env={"DATABASE_URL": url}, **PORTS)
     start_all(services, timeout=300)
-    right, total, latencies, misses = defaultdict(int), defaultdict(int), [], []
+    right, total, latencies, misses, lines = defaultdict(int), defaultdict(int), [], [], []
     try:
         client = httpx.Client(timeout=60)
         webhook = f"http://127.0.0.1:{PORTS['rasa_port']}/webhooks/rest/webhook"
         for conversation in conversations:
             sender = f"bench-{uuid.uuid4().hex[:10]}"
+            lines.append(f"\n== {conversation['kind']} {conversation['customer']}")
             for turn in conversation["turns"]:
                 body = {"sender": sender, "message": turn["say"], "metadata": {"customer_id": conversation["customer"]}}
                 started = time.perf_counter()
@@ -81,7 +89,11 @@ def main() -> None:
                 titles = [b["title"] for m in messages for b in m.get("buttons") or []]
                 kind = conversation["kind"]
                 total[kind] += 1
-                if turn_right(turn, reply, titles):
+                good = turn_right(turn, reply, titles)
+                lines.append(
+                    f"{'  ' if good else 'XX'} > {turn['say']}\n     < {reply}" + (f" {titles}" if titles else "")
+                )
+                if good:
                     right[kind] += 1
                 else:
                     misses.append(
@@ -95,6 +107,8 @@ def main() -> None:
                     )
     finally:
         stop_all(services)
+    if args.transcript:
+        args.transcript.write_text("\n".join(lines) + "\n")
     all_right, all_total = sum(right.values()), sum(total.values())
     print(f"machine: {machine()}")
     print(f"{'kind of turn':<16} right / total")

@@ -53,6 +53,7 @@ CORPUS = ROOT.parent / "shared" / "datasets" / "bitext-customer-support" / "utte
 MAPPING = ROOT / "benchmarks" / "bitext_mapping.yml"
 OFF_TOPIC = ROOT / "benchmarks" / "off_topic.yml"
 SMALL_TALK = ROOT / "benchmarks" / "small_talk.yml"
+BLIND = ROOT / "benchmarks" / "phrasings_blind.yml"
 CV_CACHE_NAME = "nlu-cv.json"
 GATE_THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SIMILARITY_THRESHOLDS = ((0.0, 0.0), (0.35, 0.3), (0.4, 0.35), (0.45, 0.4), (0.5, 0.45), (0.55, 0.5))
@@ -294,6 +295,66 @@ def small_talk_lines(sets: Dict[str, List[str]], parses: Dict[str, List[dict]]) 
     return lines
 
 
+def load_blind(path: Path = BLIND) -> Tuple[List[Tuple[str, str]], List[str]]:
+    """The blind set: (message, right label) pairs in scope, and the requests we have nothing for."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = [(str(text), label) for label, texts in (raw.get("in_scope") or {}).items() for text in texts or []]
+    return pairs, [str(text) for text in raw.get("out_of_scope") or []]
+
+
+def blind_lines(
+    pairs: List[Tuple[str, str]],
+    outside: List[str],
+    in_parses: List[dict],
+    out_parses: List[dict],
+    misses: bool = False,
+) -> List[str]:
+    """How messages nobody here wrote examples against are read (benchmarks/phrasings_blind.yml)."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    truth = [label for _text, label in pairs]
+    guess = [predicted_label(parse) for parse in in_parses]
+    labels = sorted(set(truth))
+    _p, recall, f1, support = precision_recall_fscore_support(truth, guess, labels=labels, zero_division=0)
+    fates = Counter(fate(predicted_label(parse)) for parse in out_parses)
+    total_out = max(len(outside), 1)
+    lines = [
+        "",
+        "## Blind phrasings (benchmarks/phrasings_blind.yml, written without reading our data, never trained on)",
+        "",
+        f"**In scope ({len(pairs)} messages, {len(labels)} labels): accuracy {accuracy_score(truth, guess):.3f}, "
+        f"macro-F1 {sum(f1) / max(len(f1), 1):.3f}. Nothing for ({len(outside)}): fell back "
+        f"{fates['fell back'] / total_out:.1%}, FAQ answer {fates['FAQ answer'] / total_out:.1%}, "
+        f"a job {fates['a job'] / total_out:.1%}, to a person {fates['to a person'] / total_out:.1%}.**",
+        "",
+        "| label | messages | recall | F1 | most common other reading |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, r, f, n in zip(labels, recall, f1, support):
+        others = Counter(g for t, g in zip(truth, guess) if t == label and g != label).most_common(1)
+        other = f"{others[0][0]} ({others[0][1]})" if others else "–"
+        lines.append(f"| {label} | {n} | {r:.2f} | {f:.2f} | {other} |")
+    sealed = [i for i in range(len(pairs)) if i % 2 == 0]
+    sealed_right = sum(truth[i] == guess[i] for i in sealed)
+    sealed_out = [p for i, p in enumerate(out_parses) if i % 2 == 0]
+    lines += [
+        "",
+        f"The sealed half (every other message, whose misreadings are never printed): "
+        f"accuracy {sealed_right / max(len(sealed), 1):.3f} of {len(sealed)}; nothing for fell back "
+        f"{sum(predicted_label(p) in FELL_BACK for p in sealed_out) / max(len(sealed_out), 1):.1%} "
+        f"of {len(sealed_out)}.",
+    ]
+    if misses:
+        lines += ["", "Misread in the open half (screen only):"]
+        lines += [f"- {t} → {g}: {text}" for i, ((text, t), g) in enumerate(zip(pairs, guess)) if t != g and i % 2]
+        lines += [
+            f"- nothing for → {predicted_label(p)}: {text}"
+            for i, (text, p) in enumerate(zip(outside, out_parses))
+            if predicted_label(p) not in FELL_BACK | TO_A_PERSON and i % 2
+        ]
+    return lines
+
+
 def cv_key(folds: int) -> str:
     """Changes when anything the cross-validation depends on changes."""
     digest = hashlib.sha256(f"folds={folds}".encode())
@@ -493,8 +554,9 @@ def similarity_gate_lines(cv: Optional[dict], rows: List[Row], parses: List[dict
         "on Bitext's in-scope jobs and on our held-out families; off-topic is every set of benchmarks/off_topic.yml "
         "(fell back).",
         "",
-        "| FAQ / job threshold | Bitext right | held out right | " + " | ".join(
-            f"{name.replace('_', ' ')} fell back" for name in off_parses) + " |",  # fmt: skip
+        "| FAQ / job threshold | Bitext right | held out right | "
+        + " | ".join(f"{name.replace('_', ' ')} fell back" for name in off_parses)
+        + " |",  # fmt: skip
         "| --- | --- | --- | " + " | ".join("---" for _ in off_parses) + " |",
     ]
     in_scope = [(row, parse) for row, parse in zip(rows, parses) if row.corpus_intent in mapping.in_scope]
@@ -531,11 +593,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         default=0,
         help="print N misread utterances per top confusion (screen only, not the report)",
     )
+    parser.add_argument(
+        "--blind-only",
+        action="store_true",
+        help="only the blind phrasings, with their misreadings (screen only, no report)",
+    )
     args = parser.parse_args(argv)
     model = args.model or model_path()
     if not model.exists():
         print(f"error: no trained model at {model}: `make model` trains it", file=sys.stderr)
         return 2
+    if args.blind_only:
+        configure_quiet_logs()
+        pairs, outside = load_blind()
+        both = asyncio.run(parse_all(model, [text for text, _ in pairs] + outside))[0]
+        print("\n".join(blind_lines(pairs, outside, both[: len(pairs)], both[len(pairs) :], misses=True)))
+        return 0
     try:
         mapping = load_mapping()
         corpus = load_corpus()
@@ -547,18 +620,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     unmapped = sorted({row.corpus_intent for row in corpus} - mapped)
     if args.limit:
         rows = rows[:: max(1, len(rows) // args.limit)][: args.limit]  # spread over every job
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)
-    logging.getLogger("rasa").setLevel(logging.WARNING)
+    configure_quiet_logs()
     parses, seconds = asyncio.run(parse_all(model, [row.text for row in rows]))
     off_topic = load_off_topic()
     off_parses = {name: asyncio.run(parse_all(model, texts))[0] for name, texts in off_topic.items()}
     small_talk = load_off_topic(SMALL_TALK)
     small_parses = {name: asyncio.run(parse_all(model, texts))[0] for name, texts in small_talk.items()}
+    pairs, outside = load_blind()
+    blind = asyncio.run(parse_all(model, [text for text, _ in pairs] + outside))[0]
     cv = cross_validate(args.folds) if args.folds >= 2 else None
     text = report(rows, parses, mapping, seconds, model, unmapped)
     text += "\n".join(off_topic_lines(off_topic, off_parses) + small_talk_lines(small_talk, small_parses)) + "\n"
+    text += "\n".join(blind_lines(pairs, outside, blind[: len(pairs)], blind[len(pairs) :])) + "\n"
     text += "\n".join(cv_lines(cv) if cv else []) + "\n"
     text += "\n".join(gate_lines(cv, rows, parses, mapping, off_parses)) + "\n"
     text += "\n".join(similarity_gate_lines(cv, rows, parses, mapping, off_parses)) + "\n"
@@ -569,6 +642,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.misses:
         show_misses(rows, parses, mapping, args.misses)
     return 0
+
+
+def configure_quiet_logs() -> None:
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa").setLevel(logging.WARNING)
 
 
 def show_misses(rows: List[Row], parses: List[dict], mapping: Mapping, per_pair: int) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from assistant import clock, db
-from assistant.models import Customer, Order, OrderItem, Product, Refund, Subscription, Ticket
+from assistant.models import Customer, Order, OrderItem, Plan, Product, Refund, Subscription, Ticket
 from tests.conftest import changed_tables, records
 
 
@@ -348,3 +348,106 @@ def test_i_want_to_return_the_item_asks_before_a_refund_and_no_writes_nothing(ch
     ask = turns.say_nothing_written("i want to return the tablet")
     assert number in ask and "Shall I request it?" in ask
     assert "haven't changed anything" in turns.say_nothing_written("hmm actually nah leave it")
+
+
+# --- the session of 2026-12-07 (fourth): a third blind set's findings ---------------------------
+
+
+def _customer_with_mobile_and_broadband() -> str:
+    with db.session_scope() as session:
+        rows = session.execute(
+            select(Subscription.customer_id, Subscription.plan_code).where(Subscription.status == "active")
+        ).all()
+    kinds: dict = {}
+    for customer_id, code in rows:
+        if code:
+            kinds.setdefault(customer_id, set()).add("mobile" if "mobile" in code else "broadband")
+    personas = {f"C{n:05d}" for n in range(1, 90)}  # the personas and the ids other tests here take
+    return next(c for c in sorted(kinds) if kinds[c] >= {"mobile", "broadband"} and c not in personas)
+
+
+def plan_rows(customer_id: str) -> dict:
+    with db.session_scope() as session:
+        subs = session.execute(
+            select(Subscription).where(Subscription.customer_id == customer_id, Subscription.plan_code.is_not(None))
+        ).scalars()
+        return {sub.plan_code: (sub.status, sub.ends_on) for sub in subs}
+
+
+def test_cancelling_the_mobile_cancels_the_mobile_not_the_broadband(chat, stack):
+    customer_id = _customer_with_mobile_and_broadband()
+    before = plan_rows(customer_id)
+    mobile = next(code for code in before if "mobile" in code)
+    turns = Turns(chat, customer_id)
+    assert "why you're leaving" in turns.say_nothing_written("cancel my mobile")
+    # no alternative is offered for the mobile (the cheaper plans are broadband): straight to the question
+    with db.session_scope() as session:
+        mobile_name = session.get(Plan, mobile).name
+    ask = turns.say_nothing_written("barely use it to be honest")
+    assert mobile_name in ask and "Shall I cancel it?" in ask and "Fibre" not in ask
+    done, changed = turns.say("yes")
+    assert set(changed) == {"subscriptions"} and mobile_name in done
+    after = plan_rows(customer_id)
+    assert after[mobile][0] == "cancelling"
+    assert {code: row for code, row in after.items() if code != mobile} == {
+        code: row for code, row in before.items() if code != mobile
+    }
+    turns.say("actually never mind, ill stay")
+    assert plan_rows(customer_id) == before
+
+
+def test_ok_thanks_to_the_chase_question_is_thanks_not_a_yes(chat, stack):
+    customer_id = "C00062"
+    close_open_tickets(customer_id)
+    number = add_order(customer_id, "delayed", estimated_delivery=clock.today() - timedelta(days=2))
+    turns = Turns(chat, customer_id)
+    assert "Shall I chase it?" in turns.say_nothing_written(f"wheres my order {number} at")
+    # a question about the order in between: answered, the chase asked again, not "haven't made that change"
+    again = turns.say_nothing_written("which courier has it")
+    assert "DPD" in again and "Shall I chase it?" in again and "haven't made that change" not in again
+    for thanks in ("ok ta", "lovely, cheers"):
+        assert "welcome" in turns.say_nothing_written(thanks).lower()
+
+
+def test_a_late_order_asked_with_another_request_answers_both_and_asks_last(chat, stack):
+    """ "wheres my order X and whats my bill": the bill is answered too (it used to be dropped), the chase
+    question comes last, nothing is written before the yes, and the yes writes one ticket."""
+    customer_id = "C00061"
+    close_open_tickets(customer_id)
+    number = add_order(customer_id, "delayed", estimated_delivery=clock.today() - timedelta(days=2))
+    turns = Turns(chat, customer_id)
+    ask = turns.say_nothing_written(f"wheres my order {number} and whats my bill")
+    assert "bill" in ask.lower() and "£" in ask and number in ask
+    assert ask.rstrip().endswith("Shall I chase it?"), ask
+    done, changed = turns.say("yes")
+    gone, new = only_table(changed, "tickets")
+    assert gone == [] and len(new) == 1 and number in new[0] and "TKT-" in done
+
+
+def test_what_an_order_came_to_then_whether_it_can_still_go_back_writes_nothing(chat, stack):
+    customer_id = "C00077"
+    number = add_order(customer_id, "delivered", delivered_on=clock.today() - timedelta(days=3))
+    turns = Turns(chat, customer_id)
+    assert number in turns.say_nothing_written(f"did {number} get delivered")
+    price = turns.say_nothing_written("how much did that come to all in")
+    with db.session_scope() as session:
+        total = session.get(Order, number).total_cents
+    assert f"£{total / 100:.2f}" in price and "payment" not in price
+    window = turns.say_nothing_written("could i still send it back if i dont get on with it")
+    deadline = clock.today() + timedelta(days=27)
+    assert "until" in window and f"{deadline.day} {deadline:%B}" in window and "Shall I request it?" in window
+    assert "haven't changed anything" in turns.say_nothing_written("no")
+
+
+def test_where_to_pay_and_the_weather_while_a_chase_is_asked(chat, stack):
+    customer_id = "C00078"
+    close_open_tickets(customer_id)
+    number = add_order(customer_id, "delayed", estimated_delivery=clock.today() - timedelta(days=2))
+    turns = Turns(chat, customer_id)
+    assert "Shall I chase it?" in turns.say_nothing_written(f"wheres my order {number} at")
+    paying = turns.say_nothing_written("where do i go to pay it")
+    assert "northwind.example/account/pay" in paying or "nothing has failed" in paying, paying
+    assert "Shall I chase it?" not in paying  # the chase was left, saying so
+    assert "Shall I chase it?" in turns.say_nothing_written(f"where is {number} now")
+    weather = turns.say_nothing_written("whats the weather gonna be like in manchester tomorrow")
+    assert "can't help with that" in weather and "haven't changed anything" not in weather

@@ -60,6 +60,11 @@ NO = [
 NEITHER = [
     "",
     "   ",
+    # thanks for what was said is not a yes to the change asked about
+    "ok ta",
+    "ok thanks",
+    "lovely, cheers",
+    "great thank you very much",
     "ok ive got money in now, can i just pay it here",
     "sorry wrong number, i meant ORD-100002",
     "how much is it?",
@@ -242,3 +247,11 @@ def test_leave_it_as_it_is_stops_and_is_a_no(text):
 
 def test_leave_it_as_it_is_with_a_request_is_not_only_a_stop():
     assert not asks_to_stop("leave my plan as it is but tell me the price")
+
+
+def test_a_longer_message_with_a_later_in_it_and_no_agreement_is_not_a_no():
+    """ "tomorrow" holds back an agreement ("ok but tomorrow"); in "whats the weather gonna be like in
+    manchester tomorrow" it is part of another request, which is neither a yes nor a no."""
+    assert read_consent("whats the weather gonna be like in manchester tomorrow") is Consent.NEITHER
+    assert read_consent("maybe tomorrow") is Consent.NO
+    assert read_consent("ok but not till tomorrow") is Consent.NO

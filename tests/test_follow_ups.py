@@ -165,6 +165,8 @@ PART_READINGS = {
     "did my phone get delivered": "faq/delivery_times",  # read as the FAQ: "my phone" makes it their order
     "my router still hasnt turned up": "nlu_fallback",  # no reading: the cue finds a late order
     "how much do i owe you": "explain_bill",
+    "whats my bill this month": "explain_bill",
+    "want to cancel the mesh order": "cancel_order",
 }
 
 
@@ -186,6 +188,8 @@ PART_READINGS = {
         # a change is never taken from the rest of a message: one request left, so none
         ("i want to cancel my plan and where is my refund", []),
         ("hi 2 q's - where is my refund, and where is my laptop", ["refund_status", "track_order"]),
+        # cancelling an order asks before it writes: taken from the rest, and asked last
+        ("whats my bill this month and i also want to cancel the mesh order", ["explain_bill", "cancel_order"]),
     ],
 )
 def test_each_part_of_a_message_read_on_its_own_in_the_order_asked(text, asked):
@@ -344,3 +348,78 @@ def test_a_part_of_the_plan_named_right_after_the_plan():
 )
 def test_where_an_ordered_item_is_not_a_fault_with_it(text, asks):
     assert asks_where_an_item_is(text) is asks
+
+
+@pytest.mark.parametrize(
+    "text, price",
+    [("how much was it again", True), ("what did i pay for it", True), ("how much did that come to all in", True),
+     ("and that was how much", True), ("ok what did i pay for the phone and case", True),
+     ("how much is my bill", False), ("how much does it cost to leave", False), ("how much is the refund", False),
+     ("how much is the quick one", False), ("where is it", False)],
+)  # fmt: skip
+def test_the_price_of_the_order_in_focus(text, price):
+    from assistant.followups import asks_order_price
+
+    assert asks_order_price(text) is price
+    if price:  # after an order, the follow-up goes to the order (its price), not a payment problem
+        assert follow_up_intent(text, "ORD-100006", "track_order") == "track_order"
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [("could i still send it back if i dont get on with it", True), ("how long have i got to send it back", True),
+     ("can i return the phone", True), ("i want to return it", False), ("where is my return label", False)],
+)  # fmt: skip
+def test_a_question_whether_it_can_still_go_back(text, asks):
+    from assistant.followups import asks_if_returnable
+
+    assert asks_if_returnable(text) is asks
+
+
+@pytest.mark.parametrize(
+    "text, moves",
+    [("can u bump me up to fibre 900", True), ("put me on fibre 100 please", True),
+     ("is fibre 900 available in my area", False), ("can i get fibre 500 at my postcode", False),
+     ("whats the speed of fibre 900", False), ("bump me up to the gold plan", False)],
+)  # fmt: skip
+def test_a_move_to_a_plan_named(text, moves):
+    from assistant.plans import asks_to_move_to_plan
+
+    assert asks_to_move_to_plan(text) is moves
+
+
+@pytest.mark.parametrize(
+    "said, kinds",
+    [(["cancel my mobile"], ["mobile"]), (["get rid of the sim"], ["mobile"]), (["cancel my broadband"], ["broadband"]),
+     (["i want to cancel"], []), (["cancel my home phone"], ["broadband"])],
+)  # fmt: skip
+def test_which_part_of_their_plans_a_customer_names(said, kinds):
+    from assistant.plans import plan_kinds_named
+
+    assert plan_kinds_named(said[0]) == kinds
+
+
+@pytest.mark.parametrize(
+    "text, job",
+    [("can i still cancel it if i change my mind", "cancel_order"),  # longer than a follow-up, still about it
+     ("where do i go to pay it", "payment_problem"), ("ok so where do i sort the card out", "payment_problem"),
+     ("is my refund for the tv sorted", "refund_status"), ("could i still send it back if i dont get on with it",
+                                                           "request_refund"),
+     ("could you order me a pizza for when it arrives lol", None)],
+)  # fmt: skip
+def test_follow_ups_about_the_order_in_focus_by_what_they_ask(text, job):
+    assert follow_up_intent(text, "ORD-100006", "track_order") == job
+
+
+def test_a_correction_naming_the_item_meant_goes_to_that_order():
+    assert follow_up_intent("no sorry i meant the laptop, the tablet went back", "ORD-100002", None) == "track_order"
+    assert follow_up_intent("sorry i meant the laptop", None, None) == "track_order"
+
+
+@pytest.mark.parametrize(
+    "text, job",
+    [("when is my payment due?", "explain_bill"), ("when do i have to pay by", "explain_bill"),
+     ("my payment failed when is it due", "payment_problem")],
+)  # fmt: skip
+def test_when_a_payment_is_due_is_the_bill_not_a_failed_payment(text, job):
+    assert follow_up_intent(text, None, None) == job

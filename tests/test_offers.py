@@ -302,6 +302,12 @@ def test_reason_with_an_unknown_fact_fails_at_load_naming_the_line(tmp_path):
         ("wots that then", True),
         ("would it work on all the devices in the house", True),
         ("wait what do i actually get for that", True),
+        # the offer's terms and how it is paid, not the customer's own contract or bill
+        ("is there a minimum contract on it", True),
+        ("is it tied into a contract", True),
+        ("would it go on my next bill", True),
+        ("when does my contract end", False),
+        ("why is my bill so high", False),
         ("is it still coming today", False),  # the order in focus, not the offer
         ("when is it arriving", False),
         ("what time do you close", False),  # nothing points back: a question of its own

@@ -287,3 +287,27 @@ def test_a_refund_asked_for_again_is_answered_with_its_state_and_thanks_may_brin
     offer = chat.say(sender, "lovely thanks", customer)
     (event,) = offers_in(session, sender)  # their question was answered: an offer may follow thanks
     assert "Would you like me to add it?" in offer[-1]["text"] and event.status == "shown"
+
+
+@pytest.mark.parametrize("question", ["is there a minimum contract on it", "is it tied into a contract"])
+def test_a_contract_question_is_about_the_offer_and_a_yes_after_it_takes_it(chat, session, offerable, question):
+    """ "Is there a minimum contract on it" with an offer open is the offer's terms, not the customer's plan;
+    the offer stays open, and "go on then, add it" takes it: one subscription, nothing else."""
+    assert len(offerable) > 11, "the test base should have customers an offer suits"
+    customer, order = offerable[
+        10 + ["is there a minimum contract on it", "is it tied into a contract"].index(question)
+    ]
+    sender = new_sender()
+    solved_then_thanks(chat, session, sender, customer, order)
+    (event,) = offers_in(session, sender)
+    spec = load_catalog().addons[event.addon_code]
+    before = records()
+    reply = chat.text(sender, question, customer)
+    assert spec.name in reply and "cancel it any time" in reply
+    assert changed_tables(before, records()) == {}
+    done = chat.text(sender, "go on then, add it", customer)
+    assert spec.name in done
+    changed = changed_tables(before, records())
+    assert set(changed) == {"offer_events", "subscriptions"}, sorted(changed)
+    (event,) = offers_in(session, sender)
+    assert event.status == "accepted"

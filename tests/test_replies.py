@@ -29,6 +29,8 @@ UTTER_KEYWORDS = {"text", "image", "json_message", "response", "attachment", "bu
 
 # A value for every placeholder in domain.yml, as the core or an action would give it.
 SAMPLE_VALUES: Dict[str, str] = {
+    "ordered_on": "on Sunday 29 November",
+    "total": "£918.00",
     "addon": "Device Protection",
     "addons": "Device Protection, Online Security",
     "address": "14 Castle Street",

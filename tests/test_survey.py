@@ -25,7 +25,11 @@ def new_sender() -> str:
      ("survey_nps", "4 out of 5", None), ("survey_csat", "pretty good", 4), ("survey_csat", "not great", 2),
      ("survey_csat", "excellent", 5), ("survey_ces", "very easy", 1), ("survey_ces", "not easy", 5),
      ("survey_nps", "great service", None), ("survey_nps", None, None), ("survey_nps", "maybe later", None),
-     ("survey_nps", "i never signed up for cloud backup, take it off", None)],
+     ("survey_nps", "i never signed up for cloud backup, take it off", None),
+     # everyday words around a score: still the score; words that are not one are still no answer
+     ("survey_nps", "prob a 9", 9), ("survey_nps", "defo a 10 tbh", 10), ("survey_nps", "i reckon 7 mate", 7),
+     ("survey_ces", "dead easy tbh", 1), ("survey_csat", "very good thanks", 5), ("survey_ces", "skip", SKIPPED),
+     ("survey_nps", "i have 2 orders", None), ("survey_nps", "ok thanks", None), ("survey_nps", "its 9 i think", 9)],
 )  # fmt: skip
 def test_scores_in_digits_or_words_skips_and_what_is_not_an_answer(slot, text, expected):
     assert parse_score(text, slot) == expected
@@ -183,3 +187,17 @@ def test_typed_words_are_scores_on_their_scale(chat, session):
     chat.text(sender, "skip", "C00002")
     [stored] = feedback_for(session, sender)
     assert (stored.nps, stored.csat, stored.ces, stored.comment or "") == (8, 4, 1, "")
+
+
+def test_scores_typed_in_everyday_words_are_kept_not_taken_as_leaving(chat, session):
+    """ "prob a 9", "pretty good", "dead easy tbh", "skip": four answers, one stored row; before, the first
+    ended the survey and the rest went to the fallback."""
+    sender = new_sender()
+    chat.text(sender, "is my refund for the tv sorted", "C00004")
+    assert "recommend" in chat.text(sender, "right, bye then", "C00004")
+    assert "satisfied" in chat.text(sender, "prob a 9", "C00004")
+    assert "easy" in chat.text(sender, "pretty good", "C00004")
+    assert "in your own words" in chat.text(sender, "dead easy tbh", "C00004")
+    assert "Thank you" in chat.text(sender, "skip", "C00004")
+    [stored] = feedback_for(session, sender)
+    assert (stored.nps, stored.csat, stored.ces, stored.comment or "") == (9, 4, 1, "")

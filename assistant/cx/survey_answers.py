@@ -23,12 +23,21 @@ NUMBER_WORDS = {
 SKIP_WORDS = {"skip", "pass", "next", "skip it", "skip this", "rather not say", "prefer not to say", "no comment"}
 _NUMBER = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 # "8", "8/10", "eight out of ten", "a 7", "i'd say 9", "10!", "9 i guess"
-_SCORE = re.compile(
-    rf"^(?:(?:a|an|about|around|maybe|probably|solid|a solid|i'?d say|i would say|i'?d give (?:it|you)(?: a)?|"
-    rf"i give (?:it|you)(?: a)?|definitely|easily|hmm|erm|um|so|ok|okay|well|like)\s+)*"
-    rf"{_NUMBER}(?:\s*(?:/|out of|of)\s*{_NUMBER})?"
-    rf"(?:\s+(?:i guess|i think|probably|maybe|please|thanks|thank you|tbh|honestly|really|points?|stars?))*$"
+# Words around a score that say nothing else: "prob a 9", "defo a 10 tbh", "i reckon 7 mate".
+_FILLER_AFTER = (
+    r"i guess|i think|i reckon|probably|maybe|please|thanks|thank you|ta|cheers|tbh|to be honest|honestly|really|"
+    r"points?|stars?|mate|lol|then|from me|easily|for sure"
 )
+_SCORE = re.compile(
+    rf"^(?:(?:a|an|about|around|maybe|probably|prob|probs|prolly|solid|a solid|i'?d say|id say|i would say|"
+    rf"i'?d give (?:it|you)(?: a)?|id give (?:it|you)(?: a)?|i'?ll give (?:it|you)(?: a)?|i give (?:it|you)(?: a)?|"
+    rf"give (?:it|you)(?: a)?|definitely|def|defo|deffo|easily|i reckon|reckon|say|call it|go with|i'?ll go with|"
+    rf"gotta be|got to be|has to be|it'?s|its|it'?s a|its a|that'?s a|thats a|a good|a strong|a low|a high|just|"
+    rf"only|hmm|erm|um|mm+|so|ok|okay|well|like|oh|yeah|yes|umm)\s+)*"
+    rf"{_NUMBER}(?:\s*(?:/|out of|of)\s*{_NUMBER})?"
+    rf"(?:\s*,?\s*(?:{_FILLER_AFTER}))*$"
+)
+_TRAILING_FILLER = re.compile(rf"(?:\s*,?\s*(?:{_FILLER_AFTER}))+$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def read_survey_answer(slot: str, text: object) -> SurveyReading:
             return SurveyReading("score", value)
         return SurveyReading("not_an_answer")
     if slot in ("survey_csat", "survey_ces") and len(said.split()) <= 6:
-        choice = read_choice(slot, said)
+        choice = read_choice(slot, said) or read_choice(slot, _TRAILING_FILLER.sub("", said).strip(" ,"))
         if choice == "skip":
             return SurveyReading("skip")
         if choice is not None:

@@ -76,13 +76,19 @@ _ABOUT_THE_OFFER = re.compile(
     r"how much|what(?:'?s| is| does) it (?:cost|include|cover|do)|what do(?:es)? (?:i|it|you) (?:get|include|cover)|"
     r"tell me more|more (?:info|information|details)|details|price|cost|is it worth|what'?s included|"
     r"how does (?:it|that) work|what would i get|cancel (?:it |that )?(?:any ?time|whenever|when i (?:want|like)|later)|"
-    r"(?:is there a|any) (?:contract|minimum term|commitment)|tied? in|does it cover|would it cover|what does it cover)\b"
+    r"(?:is there a|any) (?:minimum )?(?:contract|minimum term|commitment)|(?:contract|minimum term|commitment) (?:on|with|for) (?:it|that|this)|"
+    r"tied? in(?:to)?|locked? in(?:to)?|does it cover|would it cover|what does it cover)\b"
 )
 
 
+# "my contract" is the customer's plan; "a contract on it" is the offer's terms (_ABOUT_THE_OFFER).
 _ABOUT_SOMETHING_ELSE = re.compile(
-    r"\b(?:bill|order|parcel|delivery|refund|plan|broadband|contract|payment|account)s?\b"
+    r"\b(?:bill|order|parcel|delivery|refund|plan|broadband|payment|account)s?\b|\bmy contract\b"
     r"|\b(?:arriv\w*|deliver\w*|coming|turn(?:ing)? up|ship\w*|dispatch\w*)\b"
+)
+_ON_THE_BILL = re.compile(
+    r"\b(?:would|will|does|is|do) (?:it|that|this|they) (?:go|be|come|get added|appear|show)\b.*\b(?:on|to|onto) "
+    r"(?:my|the) (?:next |monthly |normal |usual )?bill\b"
 )
 # A short question pointing back at what was just put forward ("wots that then?", "would it work on
 # the kids' tablets?", "what do i actually get for that"): a question, and "it"/"that"/"this".
@@ -92,6 +98,8 @@ _POINTS_BACK = re.compile(r"\b(?:it|that|this|them|they|thing|one)\b")
 def asks_about_offer(text: Optional[str]) -> bool:
     """ "What is it?", "how much?", "what does it include?": a question about the offer just made."""
     said = (text or "").lower().replace("\u2019", "'")
+    if len(said.split()) <= 10 and _ON_THE_BILL.search(said):
+        return True  # "would it go on my next bill": how the offer is paid
     if len(said.split()) > 10 or _ABOUT_SOMETHING_ELSE.search(said):
         return False  # "can you explain my bill?" is a new question, not one about the offer
     if _ABOUT_THE_OFFER.search(said):
