@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Text
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.base import CustomerAction, request_text
 from actions.changes import propose
@@ -12,7 +12,7 @@ from actions.offers import offer_after_answer
 from actions.orders import focus_on, order_in_question
 from assistant.business import load_policies
 from assistant.dates import on_date, say_date
-from assistant.followups import asks_if_returnable
+from assistant.followups import asks_about_the_refund, asks_if_returnable
 from assistant.money import format_money
 from assistant.orders import items_summary
 from assistant.refunds import describe_refund, find_refunds, refund_eligibility
@@ -23,6 +23,10 @@ class ActionRequestRefund(CustomerAction):
         return "action_request_refund"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
+        if asks_about_the_refund(str((tracker.latest_message or {}).get("text") or "")) and find_refunds(
+            session, customer.id
+        ):
+            return [FollowupAction("action_check_refund_status")]  # "and how much is the refund": its state
         order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
             return [SlotSet("order_number", None)]

@@ -22,7 +22,9 @@ _ORDER_QUESTION = re.compile(
 )
 _CHASE = re.compile(r"\b(?:chase|hurry|speed (?:it|this) up|follow (?:it|this) up|still not here|still waiting)\b")
 _CANCEL_IT = re.compile(r"\bcancel (?:it|that|this|that one|this one|the order)\b")
-_REFUND_IT = re.compile(r"\b(?:refund (?:it|that|this)|money back|send it back|return (?:it|that))\b")
+_REFUND_IT = re.compile(
+    r"\b(?:refund (?:it|that|this)|money back|send it back|return (?:it|that)|(?:see|get|receive) (?:that|the|my) money)\b"
+)
 _ABOUT = {
     "plan_info": re.compile(r"\b(?:my plan|the plan|what(?:'?s| is) included|included|how fast|speed|contract)\b"),
     "explain_bill": re.compile(r"\b(?:my bill|the bill|bill|charge|charged|invoice)\b"),
@@ -79,6 +81,19 @@ _PAY_IT = re.compile(
     r"\b(?:where|how) (?:do|can|should) (?:i|we) (?:go to )?(?:pay (?:it|this|that|the bill|my bill|online)|"
     r"sort (?:the|my) card(?: out)?|update (?:the|my) card|change (?:the|my) card)\b"
 )
+
+
+# "and how much is the refund", "when does the refund land": the refund's state, not a new refund
+_ABOUT_THE_REFUND = re.compile(
+    r"^(?:(?:and|so|ok|okay|right|oh|but)\s+)*(?:how much|when|where|what|has|is|did|whats|what's|any news)\b.*"
+    r"\b(?:the|my|that) refund\b"
+)
+
+
+def asks_about_the_refund(text: str) -> bool:
+    """A question about a refund already asked for ("and how much is the refund"), not a request for one."""
+    said = _normal(text)
+    return 0 < len(said.split()) <= 12 and bool(_ABOUT_THE_REFUND.search(said)) and not _WANTS.search(said)
 
 
 def asks_order_price(text: str) -> bool:

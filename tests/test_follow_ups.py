@@ -423,3 +423,19 @@ def test_a_correction_naming_the_item_meant_goes_to_that_order():
 )  # fmt: skip
 def test_when_a_payment_is_due_is_the_bill_not_a_failed_payment(text, job):
     assert follow_up_intent(text, None, None) == job
+
+
+@pytest.mark.parametrize(
+    "text, about",
+    [("and how much is the refund", True), ("when does the refund land", True), ("i want a refund", False),
+     ("how much refund can i get for my tv", False), ("can i get the refund now", False)],
+)  # fmt: skip
+def test_a_question_about_the_refund_already_asked_for(text, about):
+    from assistant.followups import asks_about_the_refund
+
+    assert asks_about_the_refund(text) is about
+
+
+def test_when_the_money_comes_for_the_order_in_focus_is_its_refund():
+    # request_refund answers an existing refund's state, and asks before starting a new one
+    assert follow_up_intent("so when do i actually see that money", "ORD-100002", "track_order") == "request_refund"
