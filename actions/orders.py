@@ -6,7 +6,7 @@ from typing import Text
 
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.base import CustomerAction, request_text
+from actions.base import CustomerAction, request_text, requests_planned
 from actions.changes import propose
 from actions.offers import offer_after_answer
 from assistant import clock
@@ -124,7 +124,8 @@ class ActionCheckOrderStatus(CustomerAction):
         from actions.support import last_job  # actions.support imports this module
 
         text = (tracker.latest_message or {}).get("text") or ""
-        if last_job(tracker) == "refund_status" and not tracker.get_slot("order_number"):
+        planned = requests_planned(tracker) is not None  # this part of the message is the order, whatever else it says
+        if last_job(tracker) == "refund_status" and not tracker.get_slot("order_number") and not planned:
             # "when will I get it?" right after a refund's state asks about the refund, not a delivery
             if follow_up_intent(text, tracker.get_slot("focus_order"), "refund_status") == "refund_status":
                 return [FollowupAction("action_check_refund_status")]

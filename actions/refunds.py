@@ -6,7 +6,7 @@ from typing import Text
 
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.base import CustomerAction, request_text
+from actions.base import CustomerAction, request_text, requests_planned
 from actions.changes import propose
 from actions.offers import offer_after_answer
 from actions.orders import focus_on, order_in_question
@@ -16,6 +16,7 @@ from assistant.followups import asks_about_the_refund, asks_if_returnable
 from assistant.money import format_money
 from assistant.orders import items_summary
 from assistant.refunds import describe_refund, find_refunds, refund_eligibility
+from assistant.requests import message_parts
 
 
 class ActionRequestRefund(CustomerAction):
@@ -23,9 +24,9 @@ class ActionRequestRefund(CustomerAction):
         return "action_request_refund"
 
     def answer(self, dispatcher, tracker, domain, session, customer):
-        if asks_about_the_refund(str((tracker.latest_message or {}).get("text") or "")) and find_refunds(
-            session, customer.id
-        ):
+        said = str((tracker.latest_message or {}).get("text") or "")
+        one_request = requests_planned(tracker) is None and len(message_parts(said)) <= 1
+        if one_request and asks_about_the_refund(said) and find_refunds(session, customer.id):
             return [FollowupAction("action_check_refund_status")]  # "and how much is the refund": its state
         order = order_in_question(dispatcher, tracker, session, customer)
         if order is None:
