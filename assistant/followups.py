@@ -90,22 +90,25 @@ _ABOUT_THE_REFUND = re.compile(
 )
 
 
+def _says(text: str, pattern: re.Pattern, most_words: int) -> bool:
+    """Does a message of at most `most_words` words (openers aside) say `pattern`?"""
+    said = _normal(text)
+    return 0 < len(said.split()) <= most_words and bool(pattern.search(said))
+
+
 def asks_about_the_refund(text: str) -> bool:
     """A question about a refund already asked for ("and how much is the refund"), not a request for one."""
-    said = _normal(text)
-    return 0 < len(said.split()) <= 12 and bool(_ABOUT_THE_REFUND.search(said)) and not _WANTS.search(said)
+    return _says(text, _ABOUT_THE_REFUND, 12) and not _WANTS.search(_normal(text))
 
 
 def asks_order_price(text: str) -> bool:
     """A short question about what an order cost ("how much was it again")."""
-    said = _normal(text)
-    return 0 < len(said.split()) <= _SHORT and bool(_ORDER_PRICE.search(said))
+    return _says(text, _ORDER_PRICE, _SHORT)
 
 
 def asks_if_returnable(text: str) -> bool:
     """A question whether, or until when, something can still be sent back: answered before anything is asked."""
-    said = _normal(text)
-    return 0 < len(said.split()) <= 16 and bool(_CAN_RETURN.search(said))
+    return _says(text, _CAN_RETURN, 16)
 
 
 def points_back(text: str) -> bool:
