@@ -314,11 +314,16 @@ def after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, action: Tex
     elif handed_on(tracker):
         return []  # the message's requests are read once, by the action that answered it first
     else:
-        answered_job = answered_label(tracker, action)
-        left = still_to_answer(requests_in(_latest_text(tracker), read_part), answered_job) if answered_job else []
+        left = _other_requests_of_message(tracker, action)
     if not left:
         return []
     return hand_on_requests(tracker, left, then=(planned or {}).get("then"))
+
+
+def _other_requests_of_message(tracker: Tracker, action: Text) -> List[Text]:
+    """The latest message's requests besides the one `action` answers (empty for one request)."""
+    answered_job = answered_label(tracker, action)
+    return still_to_answer(requests_in(_latest_text(tracker), read_part), answered_job) if answered_job else []
 
 
 def _ask_after_the_rest(tracker: Tracker, action: Text, answered: List) -> List:
@@ -330,8 +335,7 @@ def _ask_after_the_rest(tracker: Tracker, action: Text, answered: List) -> List:
     elif handed_on(tracker):
         return []
     else:
-        answered_job = answered_label(tracker, action)
-        left = still_to_answer(requests_in(_latest_text(tracker), read_part), answered_job) if answered_job else []
+        left = _other_requests_of_message(tracker, action)
     if not left:
         return []
     answered[:] = [e for e in answered if e.get("event") != "followup"]

@@ -34,7 +34,7 @@ class ActionRequestRefund(CustomerAction):
         policies = load_policies()
         outcome = refund_eligibility(session, customer.id, order, policies.return_window_days)
         if outcome.kind == "eligible":
-            if outcome.deadline and asks_if_returnable(str((tracker.latest_message or {}).get("text") or "")):
+            if outcome.deadline and asks_if_returnable(said):
                 # "could i still send it back?": the answer first, then the offer to start it (asked, not done)
                 dispatcher.utter_message(
                     response="utter_refund_window_open",

@@ -30,7 +30,7 @@ from assistant.dates import say_date
 from assistant.models import Customer, Order, Subscription, Ticket
 from assistant.money import format_money
 from assistant.orders import cancel_order, change_address, find_order, report_delivery_issue
-from assistant.plans import cancel_main_plan, main_plan, plan_held
+from assistant.plans import cancel_main_plan, plan_held
 from assistant.refunds import request_refund
 from assistant.replies import Reply
 from assistant.tickets import add_report, open_ticket
@@ -274,9 +274,7 @@ def _ticket_undo(session: Session, number: str, conversation_id: str) -> Dict[st
 
 
 def _plan_state(session: Session, customer: Customer, subscription_id: Optional[int]) -> Dict[str, str]:
-    subscription = (
-        plan_held(session, customer.id, subscription_id) if subscription_id else main_plan(session, customer.id)
-    )
+    subscription = plan_held(session, customer.id, subscription_id)
     if subscription is None:
         return {}
     return {

@@ -325,8 +325,11 @@ def accept_retention_offer(
     )
 
 
-def plan_held(session: Session, customer_id: str, subscription_id: int) -> Optional[Subscription]:
-    """That current plan of this customer's, or None (another customer's, an add-on, ended)."""
+def plan_held(session: Session, customer_id: str, subscription_id: Optional[int]) -> Optional[Subscription]:
+    """That current plan of this customer's, or None (another customer's, an add-on, ended); with no id,
+    their main plan."""
+    if not subscription_id:
+        return main_plan(session, customer_id)
     return next((sub for sub in current_plans(session, customer_id) if sub.id == int(subscription_id)), None)
 
 
@@ -346,9 +349,7 @@ def cancel_main_plan(
 ) -> Optional[Cancellation]:
     """Give notice on the main plan, or on the customer's plan `subscription_id` when given."""
     today = today or clock.today()
-    subscription = (
-        plan_held(session, customer_id, subscription_id) if subscription_id else main_plan(session, customer_id)
-    )
+    subscription = plan_held(session, customer_id, subscription_id)
     if subscription is None:
         return None
     if subscription.status == "cancelling" and subscription.ends_on:
